@@ -1,0 +1,25 @@
+"""Tests: DATABASE_URL if set (PostgreSQL in CI), else SQLite; the sandbox answers in-process."""
+from .dev import *  # noqa: F403
+from .dev import env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+FIELD_ENCRYPTION_KEYS = ["o6Yv3pp4Yk2fV1o0ykkq4OZbQhC6oEYPCVBQs4u5GH8="]
+APP_URL = "https://app.example.test"
+ALLOWED_HOSTS = ["*"]
+BIGCOMMERCE_CLIENT_ID = "test-client-id"
+BIGCOMMERCE_CLIENT_SECRET = "test-client-secret"
+BIGCOMMERCE_API_URL = "http://sandbox.test/sandbox/bigcommerce"
+BIGCOMMERCE_LOGIN_URL = "http://sandbox.test/sandbox/bigcommerce-login"
+FRIENDBUY_API_URL = "http://sandbox.test/sandbox/friendbuy"
+HTTP_ADAPTERS = {
+    "http://sandbox.test/": "sandbox.transport.InProcessAdapter",
+    "https://app.example.test/": "sandbox.transport.InProcessAdapter",
+}
+# Retries keep their rules but not their waiting.
+HTTP_RETRY = {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = True
+DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False

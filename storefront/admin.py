@@ -1,0 +1,60 @@
+"""Admin for stores, their users and the outbound call log. Secrets are shown redacted only."""
+from django.contrib import admin
+
+from .admin_base import ReadOnlyAdmin
+from .models import OutboundCall, Store, StoreUser
+
+
+class StoreUserInline(admin.TabularInline):
+    model = StoreUser
+    extra = 0
+    fields = ("bc_user_id", "email", "is_owner", "created_at", "last_loaded_at", "removed_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ("store_hash", "status", "owner_email", "friendbuy_health", "installed_at", "uninstalled_at")
+    list_filter = ("status",)
+    search_fields = ("store_hash", "owner_email")
+    inlines = [StoreUserInline]
+    # access_token and webhook_secret are deliberately absent: only their redacted forms are shown.
+    fields = (
+        "store_hash", "status", "scopes", "access_token_redacted", "account_uuid", "owner_bc_user_id",
+        "owner_email", "public_id", "storefront_url", "default_currency", "first_installed_at",
+        "installed_at", "uninstalled_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Friendbuy")
+    def friendbuy_health(self, obj):
+        connection = getattr(obj, "friendbuy", None)
+        return connection.get_health_display() if connection else "Not connected"
+
+    @admin.display(description="Access token")
+    def access_token_redacted(self, obj):
+        return obj.access_token_redacted
+
+
+@admin.register(StoreUser)
+class StoreUserAdmin(admin.ModelAdmin):
+    list_display = ("email", "bc_user_id", "store", "is_owner", "last_loaded_at", "removed_at")
+    list_select_related = ("store",)
+    list_filter = ("is_owner", "store")
+    search_fields = ("email", "bc_user_id", "store__store_hash")
+    readonly_fields = ("store", "bc_user_id", "email", "is_owner", "created_at", "last_loaded_at", "removed_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboundCall)
+class OutboundCallAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "store", "service", "method", "path", "status", "attempt", "duration_ms", "error")
+    list_filter = ("service", "status", "store")
+    search_fields = ("path", "error")
+    date_hierarchy = "created_at"

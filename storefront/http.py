@@ -1,0 +1,165 @@
+"""One HTTP session per integration: timeouts, no redirects, retries with backoff, every attempt recorded.
+
+Knows HTTP and nothing of the domain: the caller passes a `recorder` that persists each attempt
+(storefront.services.outbound_call_record writes the OutboundCall row).
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .redaction import redact_data, redact_headers
+
+USER_AGENT = "bc-friendbuy-connector/0.1 (+https://github.com/)"
+MAX_STORED_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt of one outbound call, already redacted."""
+
+    service: str
+    method: str
+    url: str
+    path: str
+    attempt: int
+    status: int | None
+    duration_ms: int
+    error: str
+    request_headers: dict[str, str]
+    request_body: Any
+    response_body: Any
+    store_hash: str = ""
+
+
+Recorder = Callable[[CallRecord], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    @classmethod
+    def from_settings(cls) -> RetryPolicy:
+        return cls(**settings.HTTP_RETRY)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter (AWS architecture blog): 0..base*2^(attempt-1), capped."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+
+class HttpError(Exception):
+    """An outbound call that ended without a usable response. Subclassed by each client's typed errors."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None, retryable: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.retryable = retryable
+
+
+def build_session() -> requests.Session:
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    session.max_redirects = 0
+    for prefix, dotted in settings.HTTP_ADAPTERS.items():
+        session.mount(prefix, import_string(dotted)())
+    return session
+
+
+def _decode(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:MAX_STORED_BODY]
+
+
+def _stored(body: Any) -> Any:
+    body = redact_data(body)
+    if body is not None and len(json.dumps(body, default=str)) > MAX_STORED_BODY:
+        return {"truncated": True, "preview": json.dumps(body, default=str)[:MAX_STORED_BODY]}
+    return body
+
+
+@dataclass
+class HttpTransport:
+    """Sends requests with the retry rules of DESIGN.md §3.5 and records every attempt."""
+
+    service: str
+    base_url: str
+    recorder: Recorder | None = None
+    store_hash: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=RetryPolicy.from_settings)
+    timeout: tuple[float, float] = field(default_factory=lambda: tuple(settings.HTTP_TIMEOUT))
+    session: requests.Session = field(default_factory=build_session)
+    sleep: Callable[[float], None] = time.sleep
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        rate_limit_wait: Callable[[requests.Response], float | None] = lambda response: None,
+        retry: bool = True,
+    ) -> requests.Response:
+        """Return the final response (any status) or raise HttpError after the last failed attempt.
+
+        Retries 429 (waiting what `rate_limit_wait` reads from the response, else backoff), 5xx and
+        timeouts/connection errors with exponential backoff and jitter; never other 4xx.
+        """
+        url = self.base_url + path
+        all_headers = {**self.headers, **(headers or {})}
+        if json_body is not None:
+            all_headers["Content-Type"] = "application/json"
+        attempts = self.retry.max_attempts if retry else 1
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            response, error = None, ""
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json_body, headers=all_headers,
+                    timeout=self.timeout, allow_redirects=False,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            duration_ms = int((time.monotonic() - started) * 1000)
+            status = response.status_code if response is not None else None
+            self._record(method, url, path, params, attempt, status, duration_ms, error, all_headers,
+                         json_body, _decode(response) if response is not None else None)
+            retryable = response is None or status == 429 or status >= 500
+            if not retryable:
+                return response
+            if attempt == attempts:
+                break
+            wait = rate_limit_wait(response) if response is not None and status == 429 else None
+            self.sleep(min(wait, self.retry.max_delay) if wait is not None else self.retry.backoff(attempt))
+        if response is not None:
+            return response
+        raise HttpError(f"{self.service} {method} {path}: {error}", retryable=True)
+
+    def _record(self, method, url, path, params, attempt, status, duration_ms, error, headers, body, response_body):
+        if self.recorder is None:
+            return
+        shown_path = path if not params else f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
+        self.recorder(CallRecord(
+            service=self.service, method=method, url=url, path=shown_path, attempt=attempt, status=status,
+            duration_ms=duration_ms, error=error, request_headers=redact_headers(dict(headers)),
+            request_body=_stored(body), response_body=_stored(response_body), store_hash=self.store_hash,
+        ))

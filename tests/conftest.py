@@ -1,0 +1,10 @@
+"""Shared fixtures. Each area's fixtures live in tests/fixtures_<area>.py and are registered here."""
+import pytest
+
+pytest_plugins: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    """Every test talks only to the in-process sandbox (no network) and waits for no retry."""
+    settings.HTTP_RETRY = {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
