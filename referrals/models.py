@@ -40,3 +40,8 @@ class FriendbuyConnection(models.Model):
     @property
     def webhook_secret_redacted(self) -> str:
         return redact(self.webhook_secret)
+
+
+# Models kept in their own modules (one job each), imported so Django registers them.
+from .lifecycle_models import *  # noqa: E402, F403
+from .attribution_models import *  # noqa: E402, F403

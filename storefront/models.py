@@ -109,3 +109,8 @@ class OutboundCall(models.Model):
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+# Models kept in their own modules (one job each), imported so Django registers them.
+from .webhook_models import *  # noqa: E402, F403
+from .shopper_models import *  # noqa: E402, F403

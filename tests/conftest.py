@@ -1,7 +1,7 @@
 """Shared fixtures. Each area's fixtures live in tests/fixtures_<area>.py and are registered here."""
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures_celery"]
 
 
 @pytest.fixture(autouse=True)

