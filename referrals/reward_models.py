@@ -1,0 +1,2 @@
+"""Models (filled in by their feature)."""
+__all__: list[str] = []
