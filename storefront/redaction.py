@@ -3,8 +3,9 @@ import logging
 import re
 from typing import Any
 
+# The OAuth install `code` is single-use and dead once exchanged, so coupon `code`s stay readable in logs.
 SECRET_KEYS = {
-    "access_token", "client_secret", "secret", "key", "token", "password", "code",
+    "access_token", "client_secret", "secret", "key", "token", "password",
     "x-auth-token", "authorization", "webhook_secret", "api_secret", "api_key",
 }
 SECRET_HEADER_NAMES = {"x-auth-token", "authorization", "x-webhook-secret", "x-friendbuy-hmac-sha256"}

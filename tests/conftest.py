@@ -1,7 +1,9 @@
 """Shared fixtures. Each area's fixtures live in tests/fixtures_<area>.py and are registered here."""
 import pytest
 
-pytest_plugins: list[str] = ["tests.fixtures_celery"]
+pytest_plugins: list[str] = [
+    "tests.fixtures_celery", "tests.fixtures_friendbuy", "tests.fixtures_install", "tests.fixtures_bigcommerce",
+]
 
 
 @pytest.fixture(autouse=True)
