@@ -8,7 +8,7 @@ FIELD_ENCRYPTION_KEYS = ["o6Yv3pp4Yk2fV1o0ykkq4OZbQhC6oEYPCVBQs4u5GH8="]
 APP_URL = "https://app.example.test"
 ALLOWED_HOSTS = ["*"]
 BIGCOMMERCE_CLIENT_ID = "test-client-id"
-BIGCOMMERCE_CLIENT_SECRET = "test-client-secret"
+BIGCOMMERCE_CLIENT_SECRET = "test-client-secret-0123456789abcdef"
 BIGCOMMERCE_API_URL = "http://sandbox.test/sandbox/bigcommerce"
 BIGCOMMERCE_LOGIN_URL = "http://sandbox.test/sandbox/bigcommerce-login"
 FRIENDBUY_API_URL = "http://sandbox.test/sandbox/friendbuy"

@@ -1,1 +1,125 @@
-"""Models."""
+"""State of the fake BigCommerce: stores, orders, customers, hooks, scripts, promotions and codes.
+
+Resources are kept as spec-shaped JSON documents (what the API would answer), with the few columns
+the fake filters or enforces uniqueness on pulled out beside them.
+"""
+
+import uuid
+
+from django.db import models
+
+
+class FakeStore(models.Model):
+    store_hash = models.CharField(max_length=64, unique=True)
+    store_id = models.CharField(max_length=16, help_text="Numeric store id sent as store_id in webhooks.")
+    access_token = models.CharField(max_length=128, blank=True, help_text="The one token this fake accepts.")
+    client_id = models.CharField(max_length=128, blank=True, help_text="The app the token belongs to.")
+    scope = models.TextField(blank=True)
+    next_order_id = models.PositiveIntegerField(default=100)
+    next_line_id = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.store_hash
+
+
+class FakeInstallCode(models.Model):
+    """A one-time OAuth code, as BigCommerce passes to the app's /auth callback."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="install_codes")
+    code = models.CharField(max_length=64, unique=True)
+    scope = models.TextField()
+    user = models.JSONField(default=dict)
+    owner = models.JSONField(default=dict)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"code for {self.store_id}"
+
+
+class FakeCustomer(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="customers")
+    email = models.EmailField(db_index=True)
+    data = models.JSONField(default=dict, help_text="customer_Full without id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class FakeOrder(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="orders")
+    order_id = models.PositiveIntegerField()
+    data = models.JSONField(default=dict, help_text="order_Resp as v2 answers it.")
+    products = models.JSONField(default=list)
+    coupons = models.JSONField(default=list)
+    shipping_addresses = models.JSONField(default=list)
+    transactions = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "order_id"], name="sandbox_bc_uniq_order")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id}"
+
+
+class FakeRefund(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="refunds")
+    order_id = models.PositiveIntegerField(db_index=True)
+    data = models.JSONField(default=dict, help_text="Refund without id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of order {self.order_id}"
+
+
+class FakeHook(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="hooks")
+    client_id = models.CharField(max_length=128)
+    scope = models.CharField(max_length=255)
+    destination = models.URLField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    headers = models.JSONField(null=True, blank=True)
+    created_at = models.PositiveIntegerField()
+    updated_at = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.scope} → {self.destination}"
+
+
+class FakeScript(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="scripts")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True)
+    client_id = models.CharField(max_length=128)
+    data = models.JSONField(default=dict, help_text="script_Full without uuid.")
+
+    def __str__(self) -> str:
+        return str(self.data.get("name", self.uuid))
+
+
+class FakePromotion(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="promotions")
+    data = models.JSONField(
+        default=dict, help_text="SavedCouponPromotion/SavedAutomaticPromotion without id."
+    )
+
+    def __str__(self) -> str:
+        return str(self.data.get("name", self.pk))
+
+
+class FakeCouponCode(models.Model):
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="coupon_codes")
+    promotion = models.ForeignKey(FakePromotion, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=50)
+    max_uses = models.PositiveIntegerField(default=0)
+    max_uses_per_customer = models.PositiveIntegerField(default=0)
+    current_uses = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Codes are unique per store regardless of case, as the storefront matches them.
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="sandbox_bc_uniq_code")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,179 @@
+"""The fake's HTTP edge: fault injection, X-Auth-Token check, rate-limit headers, error shapes, paging.
+
+Every view is wrapped by `endpoint()`, which answers injected faults first (sandbox.faults), then
+checks the token the way the real gateway does (401 before anything else), then adds the
+rate-limit headers BigCommerce sends on every response.
+"""
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+
+from sandbox.faults import fault_response
+
+from .models import FakeStore
+
+STATUS_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+RATE_LIMIT_HEADERS = {
+    "X-Rate-Limit-Time-Window-Ms": "30000",
+    "X-Rate-Limit-Time-Reset-Ms": "15000",
+    "X-Rate-Limit-Requests-Quota": "150",
+    "X-Rate-Limit-Requests-Left": "149",
+}
+
+
+class BadRequest(Exception):
+    """Raised inside a view to answer with an error body."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def json_response(body: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body, default=_default), status=status, content_type="application/json")
+
+
+def no_content() -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+def v3_error(status: int, title: str, errors: dict | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"status": status, "title": title, "type": STATUS_TYPE}
+    if errors is not None:
+        body["errors"] = errors
+    return json_response(body, status)
+
+
+def v2_error(status: int, message: str) -> HttpResponse:
+    return json_response([{"status": status, "message": message}], status)
+
+
+def promotions_error(status: int, title: str) -> HttpResponse:
+    """promotions.v3.yml ErrorResponse: {errors: [{status, title}]}."""
+    return json_response({"errors": [{"status": status, "title": title, "type": STATUS_TYPE}]}, status)
+
+
+def read_json(request: HttpRequest, *, version: str = "v3") -> Any:
+    try:
+        return json.loads(request.body or b"null", parse_float=Decimal)
+    except ValueError:
+        if version == "v2":
+            raise BadRequest(v2_error(400, "The request body is not valid JSON.")) from None
+        raise BadRequest(v3_error(400, "Input is invalid.")) from None
+
+
+def with_rate_limit_headers(response: HttpResponse) -> HttpResponse:
+    for name, value in RATE_LIMIT_HEADERS.items():
+        if not response.has_header(name):
+            response[name] = value
+    return response
+
+
+def endpoint(*, version: str, methods: tuple[str, ...]) -> Callable:
+    """Wrap a view `fn(request, store, **kwargs)` with faults, auth, method check and headers."""
+
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, store_hash: str, **kwargs) -> HttpResponse:
+            injected = fault_response(request, service="bigcommerce")
+            if injected is not None:
+                return with_rate_limit_headers(injected)
+            store = FakeStore.objects.filter(store_hash=store_hash).first()
+            token = request.headers.get("X-Auth-Token", "")
+            if (
+                store is None
+                or not store.access_token
+                or not constant_time_compare(token, store.access_token)
+            ):
+                if version == "v2":
+                    return with_rate_limit_headers(
+                        v2_error(401, "You are not authorized to access this resource.")
+                    )
+                return with_rate_limit_headers(
+                    v3_error(
+                        401,
+                        "Unauthorized - the v3 Auth client ID or token in the request are not a valid "
+                        "combination for this store.",
+                    )
+                )
+            if request.method not in methods:
+                response = (v2_error if version == "v2" else v3_error)(405, "Method not allowed.")
+                response["Allow"] = ", ".join(methods)
+                return with_rate_limit_headers(response)
+            try:
+                response = view(request, store, **kwargs)
+            except BadRequest as exc:
+                response = exc.response
+            return with_rate_limit_headers(response)
+
+        return wrapped
+
+    return decorator
+
+
+def int_param(
+    request: HttpRequest, name: str, default: int | None = None, *, version: str = "v3"
+) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        if version == "v2":
+            raise BadRequest(v2_error(400, f"The field '{name}' is invalid.")) from None
+        raise BadRequest(v3_error(422, "The filter(s) are invalid.", {name: "must be an integer"})) from None
+
+
+def id_list(request: HttpRequest, name: str) -> list[int] | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise BadRequest(v3_error(422, "The filter(s) are invalid.", {name: "must be integers"})) from None
+
+
+def page_and_limit(request: HttpRequest, *, default_limit: int = 50) -> tuple[int, int]:
+    page = int_param(request, "page", 1) or 1
+    limit = int_param(request, "limit", default_limit) or default_limit
+    if page < 1 or limit < 1 or limit > 250:
+        raise BadRequest(v3_error(422, "The filter(s) are invalid.", {"limit": "must be between 1 and 250"}))
+    return page, limit
+
+
+def paginate(items: list, *, page: int, limit: int) -> tuple[list, dict]:
+    """One page and the v3 `meta.pagination` object that describes it."""
+    total = len(items)
+    total_pages = (total + limit - 1) // limit if total else 0
+    chunk = items[(page - 1) * limit : page * limit]
+    links: dict[str, str] = {"current": f"?page={page}&limit={limit}"}
+    if page > 1:
+        links["previous"] = f"?page={page - 1}&limit={limit}"
+    if page < total_pages:
+        links["next"] = f"?page={page + 1}&limit={limit}"
+    return chunk, {
+        "pagination": {
+            "total": total,
+            "count": len(chunk),
+            "per_page": limit,
+            "current_page": page,
+            "total_pages": total_pages,
+            "links": links,
+        }
+    }

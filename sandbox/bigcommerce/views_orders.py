@@ -1,0 +1,238 @@
+"""Fake v2 orders (bare JSON, page/limit, 204 when empty) and v3 transactions and refunds."""
+
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+
+from storefront.bigcommerce import parse_rfc2822
+
+from . import state
+from .models import FakeOrder, FakeRefund, FakeStore
+from .responses import (
+    BadRequest,
+    endpoint,
+    id_list,
+    int_param,
+    json_response,
+    no_content,
+    page_and_limit,
+    paginate,
+    read_json,
+    v2_error,
+    v3_error,
+)
+
+V2_NOT_FOUND = "The requested resource was not found."
+
+
+def _v2_page(request: HttpRequest) -> tuple[int, int]:
+    page = int_param(request, "page", 1, version="v2") or 1
+    limit = int_param(request, "limit", 50, version="v2") or 50
+    if page < 1 or limit < 1 or limit > 250:
+        raise BadRequest(v2_error(400, "The field 'limit' is invalid (1-250)."))
+    return page, limit
+
+
+def _v2_list(items: list, request: HttpRequest) -> HttpResponse:
+    page, limit = _v2_page(request)
+    chunk = items[(page - 1) * limit : page * limit]
+    return json_response(chunk) if chunk else no_content()
+
+
+def _date_param(request: HttpRequest, name: str) -> datetime | None:
+    raw = request.GET.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw[:4].isdigit() else parse_rfc2822(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(v2_error(400, f"The field '{name}' is invalid.")) from None
+
+
+def _filtered_orders(request: HttpRequest, store: FakeStore) -> list[FakeOrder]:
+    orders = FakeOrder.objects.filter(store=store)
+    min_id, max_id = int_param(request, "min_id", version="v2"), int_param(request, "max_id", version="v2")
+    if min_id is not None:
+        orders = orders.filter(order_id__gte=min_id)
+    if max_id is not None:
+        orders = orders.filter(order_id__lte=max_id)
+    found = list(orders.order_by("order_id"))
+    status_id = int_param(request, "status_id", version="v2")
+    customer_id = int_param(request, "customer_id", version="v2")
+    email = request.GET.get("email", "").lower()
+    min_created, max_created = (
+        _date_param(request, "min_date_created"),
+        _date_param(request, "max_date_created"),
+    )
+    selected = []
+    for order in found:
+        data = order.data
+        created = parse_rfc2822(data["date_created"])
+        if status_id is not None and data["status_id"] != status_id:
+            continue
+        if customer_id is not None and data["customer_id"] != customer_id:
+            continue
+        if email and data["billing_address"].get("email", "").lower() != email:
+            continue
+        if min_created and created < min_created:
+            continue
+        if max_created and created > max_created:
+            continue
+        selected.append(order)
+    sort = request.GET.get("sort", "id:asc")
+    if sort.startswith("id") and sort.endswith(":desc"):
+        selected.reverse()
+    return selected
+
+
+def _order(store: FakeStore, order_id: int) -> FakeOrder:
+    order = FakeOrder.objects.filter(store=store, order_id=order_id).first()
+    if order is None:
+        raise BadRequest(v2_error(404, V2_NOT_FOUND))
+    return order
+
+
+@endpoint(version="v2", methods=("GET",))
+def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
+    return _v2_list([o.data for o in _filtered_orders(request, store)], request)
+
+
+@endpoint(version="v2", methods=("GET",))
+def orders_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
+    found = _filtered_orders(request, store)
+    statuses = [
+        {
+            "id": sid,
+            "name": state.STATUS_NAMES[sid],
+            "system_label": state.STATUS_NAMES[sid],
+            "custom_label": state.STATUS_NAMES[sid],
+            "system_description": state.STATUS_NAMES[sid],
+            "count": sum(1 for o in found if o.data["status_id"] == sid),
+            "sort_order": n,
+        }
+        for n, sid in enumerate(state.STATUS_SORT)
+    ]
+    return json_response({"statuses": statuses, "count": len(found)})
+
+
+@endpoint(version="v2", methods=("GET", "PUT"))
+def order_detail(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    order = _order(store, order_id)
+    if request.method == "PUT":
+        body = read_json(request, version="v2")
+        if not isinstance(body, dict):
+            return v2_error(400, "The request body must be an object.")
+        if "status_id" in body:
+            if body["status_id"] not in state.STATUS_NAMES:
+                return v2_error(400, "The field 'status_id' is invalid.")
+            state.set_status(order, int(body["status_id"]))
+    return json_response(order.data)
+
+
+@endpoint(version="v2", methods=("GET",))
+def order_products(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    return _v2_list(_order(store, order_id).products, request)
+
+
+@endpoint(version="v2", methods=("GET",))
+def order_coupons(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    return _v2_list(_order(store, order_id).coupons, request)
+
+
+@endpoint(version="v2", methods=("GET",))
+def order_shipping_addresses(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    return _v2_list(_order(store, order_id).shipping_addresses, request)
+
+
+# --- v3 -----------------------------------------------------------------------------------------
+
+
+def _v3_order(store: FakeStore, order_id: int) -> FakeOrder:
+    order = FakeOrder.objects.filter(store=store, order_id=order_id).first()
+    if order is None:
+        raise BadRequest(v3_error(404, f"Order {order_id} not found."))
+    return order
+
+
+@endpoint(version="v3", methods=("GET",))
+def order_transactions(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    order = _v3_order(store, order_id)
+    if not order.transactions:
+        return no_content()
+    total = len(order.transactions)
+    return json_response(
+        {
+            "data": order.transactions,
+            "meta": {
+                "pagination": {
+                    "total": total,
+                    "count": total,
+                    "per_page": 50,
+                    "current_page": 1,
+                    "total_pages": 1,
+                    "links": {},
+                }
+            },
+        }
+    )
+
+
+def _refund_error(status: int, title: str) -> HttpResponse:
+    """Refund errors come wrapped in a data array (orders.v3.yml createOrderRefund 422)."""
+    return json_response(
+        {
+            "data": [
+                {
+                    "status": status,
+                    "title": title,
+                    "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+                }
+            ]
+        },
+        status,
+    )
+
+
+@endpoint(version="v3", methods=("GET", "POST"))
+def order_refunds(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+    order = _v3_order(store, order_id)
+    if request.method == "GET":
+        refunds = FakeRefund.objects.filter(store=store, order_id=order.order_id).order_by("id")
+        return json_response({"data": [state.refund_payload(r) for r in refunds], "meta": {}})
+    body = read_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list) or not body["items"]:
+        return _refund_error(422, "JSON data is missing or invalid: items is required.")
+    if not isinstance(body.get("payments"), list):
+        return _refund_error(422, "JSON data is missing or invalid: payments is required.")
+    if order.data.get("customer_id", 0) == 0 and any(
+        p.get("provider_id") == "storecredit" for p in body["payments"]
+    ):
+        return _refund_error(422, "Unable to provide store credit for a guest customer.")
+    try:
+        refund = state.create_refund(
+            order, items=body["items"], payments=body["payments"], reason=str(body.get("reason", ""))
+        )
+    except state.RefundRejected as exc:
+        return _refund_error(422, str(exc))
+    return json_response({"data": state.refund_payload(refund), "meta": {}}, 201)
+
+
+@endpoint(version="v3", methods=("GET",))
+def refund_detail(request: HttpRequest, store: FakeStore, refund_id: int) -> HttpResponse:
+    refund = FakeRefund.objects.filter(store=store, pk=refund_id).first()
+    if refund is None:
+        return v3_error(404, f"Refund {refund_id} not found.")
+    return json_response({"data": state.refund_payload(refund), "meta": {}})
+
+
+@endpoint(version="v3", methods=("GET",))
+def refunds(request: HttpRequest, store: FakeStore) -> HttpResponse:
+    found = FakeRefund.objects.filter(store=store).order_by("id")
+    order_ids, ids = id_list(request, "order_id:in"), id_list(request, "id:in")
+    if order_ids is not None:
+        found = found.filter(order_id__in=order_ids)
+    if ids is not None:
+        found = found.filter(pk__in=ids)
+    page, limit = page_and_limit(request)
+    chunk, meta = paginate([state.refund_payload(r) for r in found], page=page, limit=limit)
+    return json_response({"data": chunk, "meta": meta})

@@ -1,0 +1,80 @@
+"""Fixtures for the BigCommerce client and sandbox: an installed store whose fake twin accepts its token."""
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from sandbox.bigcommerce import world
+from storefront.bigcommerce import BigCommerceClient
+from storefront.http import HttpTransport, RetryPolicy
+from storefront.services import outbound_call_record
+from tests.factories import StoreFactory
+
+
+class CapturingAdapter(BaseAdapter):
+    """A webhook receiver outside the app: keeps every request it gets and answers 200."""
+
+    received: list[requests.PreparedRequest] = []
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        CapturingAdapter.received.append(request)
+        response = requests.Response()
+        response.status_code = 200
+        response.headers = CaseInsensitiveDict({"Content-Type": "text/plain"})
+        response._content = b"ok"
+        response.request, response.url = request, request.url
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def bc_store(db):
+    """An installed app Store and the sandbox store that accepts its access token."""
+    store = StoreFactory()
+    world.create_store(store.store_hash, access_token=store.access_token)
+    return store
+
+
+@pytest.fixture
+def bc_client(bc_store):
+    return BigCommerceClient(
+        store_hash=bc_store.store_hash,
+        access_token=bc_store.access_token,
+        recorder=outbound_call_record,
+    )
+
+
+@pytest.fixture
+def bc_sleeps():
+    """Waits the transport would have slept, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def bc_client_timed(bc_store, bc_sleeps, settings):
+    """A client whose transport records its waits; max_delay lets X-Rate-Limit-Time-Reset-Ms show."""
+    transport = HttpTransport(
+        service="bigcommerce",
+        base_url=f"{settings.BIGCOMMERCE_API_URL}/stores/{bc_store.store_hash}",
+        recorder=outbound_call_record,
+        store_hash=bc_store.store_hash,
+        retry=RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=60.0),
+        sleep=bc_sleeps.append,
+    )
+    return BigCommerceClient(
+        store_hash=bc_store.store_hash, access_token=bc_store.access_token, transport=transport
+    )
+
+
+@pytest.fixture
+def webhook_receiver(settings):
+    """Mounts CapturingAdapter on https://hooks.example.test/ and returns the list of requests it receives."""
+    settings.HTTP_ADAPTERS = {
+        **settings.HTTP_ADAPTERS,
+        "https://hooks.example.test/": "tests.fixtures_bigcommerce.CapturingAdapter",
+    }
+    CapturingAdapter.received = []
+    return CapturingAdapter.received
