@@ -287,6 +287,7 @@ def exchange_token(
         base_url=settings.BIGCOMMERCE_LOGIN_URL,
         recorder=recorder,
         store_hash=store_hash,
+        redact_keys=frozenset({"code"}),
     )
     body = {
         "client_id": settings.BIGCOMMERCE_CLIENT_ID,

@@ -3,6 +3,7 @@
 Knows HTTP and nothing of the domain: the caller passes a `recorder` that persists each attempt
 (storefront.services.outbound_call_record writes the OutboundCall row).
 """
+
 from __future__ import annotations
 
 import json
@@ -87,8 +88,8 @@ def _decode(response: requests.Response) -> Any:
         return response.text[:MAX_STORED_BODY]
 
 
-def _stored(body: Any) -> Any:
-    body = redact_data(body)
+def _stored(body: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
+    body = redact_data(body, extra_keys)
     if body is not None and len(json.dumps(body, default=str)) > MAX_STORED_BODY:
         return {"truncated": True, "preview": json.dumps(body, default=str)[:MAX_STORED_BODY]}
     return body
@@ -107,6 +108,8 @@ class HttpTransport:
     timeout: tuple[float, float] = field(default_factory=lambda: tuple(settings.HTTP_TIMEOUT))
     session: requests.Session = field(default_factory=build_session)
     sleep: Callable[[float], None] = time.sleep
+    # Keys secret only for this integration's calls (e.g. the one-time OAuth `code`).
+    redact_keys: frozenset[str] = frozenset()
 
     def request(
         self,
@@ -134,15 +137,31 @@ class HttpTransport:
             response, error = None, ""
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json_body, headers=all_headers,
-                    timeout=self.timeout, allow_redirects=False,
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    headers=all_headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
             duration_ms = int((time.monotonic() - started) * 1000)
             status = response.status_code if response is not None else None
-            self._record(method, url, path, params, attempt, status, duration_ms, error, all_headers,
-                         json_body, _decode(response) if response is not None else None)
+            self._record(
+                method,
+                url,
+                path,
+                params,
+                attempt,
+                status,
+                duration_ms,
+                error,
+                all_headers,
+                json_body,
+                _decode(response) if response is not None else None,
+            )
             retryable = response is None or status == 429 or status >= 500
             if not retryable:
                 return response
@@ -154,12 +173,27 @@ class HttpTransport:
             return response
         raise HttpError(f"{self.service} {method} {path}: {error}", retryable=True)
 
-    def _record(self, method, url, path, params, attempt, status, duration_ms, error, headers, body, response_body):
+    def _record(
+        self, method, url, path, params, attempt, status, duration_ms, error, headers, body, response_body
+    ):
         if self.recorder is None:
             return
-        shown_path = path if not params else f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
-        self.recorder(CallRecord(
-            service=self.service, method=method, url=url, path=shown_path, attempt=attempt, status=status,
-            duration_ms=duration_ms, error=error, request_headers=redact_headers(dict(headers)),
-            request_body=_stored(body), response_body=_stored(response_body), store_hash=self.store_hash,
-        ))
+        shown_path = (
+            path if not params else f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
+        )
+        self.recorder(
+            CallRecord(
+                service=self.service,
+                method=method,
+                url=url,
+                path=shown_path,
+                attempt=attempt,
+                status=status,
+                duration_ms=duration_ms,
+                error=error,
+                request_headers=redact_headers(dict(headers)),
+                request_body=_stored(body, self.redact_keys),
+                response_body=_stored(response_body, self.redact_keys),
+                store_hash=self.store_hash,
+            )
+        )

@@ -18,14 +18,16 @@ def redact(value: str | None) -> str:
     return "••••" + value[-4:] if len(value) > 8 else "••••"
 
 
-def redact_data(data: Any) -> Any:
+def redact_data(data: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
     """A copy of a JSON-like structure with the values of secret-named keys redacted."""
     if isinstance(data, dict):
         return {
-            k: (redact(str(v)) if str(k).lower() in SECRET_KEYS and v else redact_data(v)) for k, v in data.items()
+            k: (redact(str(v)) if (str(k).lower() in SECRET_KEYS or k in extra_keys) and v
+                else redact_data(v, extra_keys))
+            for k, v in data.items()
         }
     if isinstance(data, list):
-        return [redact_data(item) for item in data]
+        return [redact_data(item, extra_keys) for item in data]
     return data
 
 
