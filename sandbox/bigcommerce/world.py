@@ -525,3 +525,23 @@ def fire_order_event(
     if scope.endswith("refund/created"):
         data["refund"] = {"refund_id": refund_id}
     return deliver_webhook(store_hash, scope=scope, data=data)
+
+
+# The install and JWT helpers live in tokens.py (which imports this module); these forwarders let
+# callers find every "world" helper in one place without a circular import at load time.
+def issue_install_code(**kwargs) -> str:
+    from .tokens import issue_install_code as issue
+
+    return issue(**kwargs)
+
+
+def signed_payload_jwt(**kwargs) -> str:
+    from .tokens import signed_payload_jwt as sign
+
+    return sign(**kwargs)
+
+
+def current_customer_jwt(**kwargs) -> str:
+    from .tokens import current_customer_jwt as sign
+
+    return sign(**kwargs)

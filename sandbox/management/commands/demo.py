@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from referrals.models import FriendbuyConnection
 from referrals.services import friendbuy_connect
 from sandbox.bigcommerce import world as bc_world
+from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
 from sandbox.friendbuy import world as fb_world
 from storefront.http import build_session
 from storefront.models import Store
@@ -19,7 +20,7 @@ from storefront.models import Store
 DEMO_STORE = "demostore"
 OWNER = {"user_id": 7001, "user_email": "owner@demo-store.example"}
 ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "admin"  # noqa: S105 — demo only; the dev settings never run in production.
+ADMIN_PASSWORD = "admin"
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
         )
         query = urlencode({
-            "code": code, "context": f"stores/{DEMO_STORE}", "scope": bc_world.DEFAULT_SCOPES,
+            "code": code, "context": f"stores/{DEMO_STORE}", "scope": DEFAULT_SCOPE,
             "account_uuid": "00000000-0000-4000-8000-000000000001",
         })
         response = build_session().get(f"{settings.APP_URL}/bigcommerce/auth?{query}", allow_redirects=False)
