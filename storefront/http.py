@@ -71,9 +71,10 @@ class HttpError(Exception):
 
 
 def build_session() -> requests.Session:
+    # Redirects are refused per request (allow_redirects=False): requests raises on any 3xx when
+    # max_redirects is 0, even with redirects off, so that knob is left alone.
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-    session.max_redirects = 0
     for prefix, dotted in settings.HTTP_ADAPTERS.items():
         session.mount(prefix, import_string(dotted)())
     return session

@@ -5,7 +5,7 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 BIGCOMMERCE_CLIENT_ID = env("BIGCOMMERCE_CLIENT_ID", default="demo-client-id")
-BIGCOMMERCE_CLIENT_SECRET = env("BIGCOMMERCE_CLIENT_SECRET", default="demo-client-secret")
+BIGCOMMERCE_CLIENT_SECRET = env("BIGCOMMERCE_CLIENT_SECRET", default="demo-client-secret-0123456789abcdef")
 # The demo talks to its own sandbox unless told otherwise.
 BIGCOMMERCE_API_URL = env("BIGCOMMERCE_API_URL", default="http://127.0.0.1:8000/sandbox/bigcommerce")
 BIGCOMMERCE_LOGIN_URL = env("BIGCOMMERCE_LOGIN_URL", default="http://127.0.0.1:8000/sandbox/bigcommerce-login")
