@@ -3,6 +3,7 @@
 Webhook bodies are untrusted until the per-store secret header has been checked; a delivery row is
 written before that check so that rejected calls are evidence too (DESIGN.md §3.1).
 """
+
 import json
 
 from django.db import models
@@ -14,7 +15,9 @@ __all__ = ["WebhookDelivery", "WebhookSubscription"]
 class WebhookSubscription(models.Model):
     """Our local mirror of one BigCommerce hook (one per store and scope), kept in shape by webhooks_ensure."""
 
-    store = models.ForeignKey("storefront.Store", on_delete=models.CASCADE, related_name="webhook_subscriptions")
+    store = models.ForeignKey(
+        "storefront.Store", on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
     scope = models.CharField(max_length=100, help_text="BigCommerce event scope, e.g. store/order/created.")
     bc_hook_id = models.BigIntegerField(null=True, blank=True, help_text="Id of the hook in BigCommerce.")
     destination = models.URLField(max_length=500, help_text="Where BigCommerce posts this scope's events.")
@@ -26,7 +29,9 @@ class WebhookSubscription(models.Model):
 
     class Meta:
         ordering = ["store_id", "scope"]
-        constraints = [models.UniqueConstraint(fields=["store", "scope"], name="uniq_webhook_subscription_scope")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "scope"], name="uniq_webhook_subscription_scope")
+        ]
 
     def __str__(self) -> str:
         return f"{self.scope} → hook {self.bc_hook_id or '?'}"
@@ -43,10 +48,16 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     store = models.ForeignKey(
-        "storefront.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries",
+        "storefront.Store",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
         help_text="Empty when the URL's public id matched no store.",
     )
-    public_id = models.CharField(max_length=64, blank=True, help_text="The id in the URL the call was made to.")
+    public_id = models.CharField(
+        max_length=64, blank=True, help_text="The id in the URL the call was made to."
+    )
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
     headers = models.JSONField(default=dict, blank=True, help_text="Request headers, secrets redacted.")
@@ -61,7 +72,9 @@ class WebhookDelivery(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="What we answered.")
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Processing attempts (including replays).")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Processing attempts (including replays)."
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

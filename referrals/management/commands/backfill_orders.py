@@ -3,7 +3,9 @@
 Streams the store's orders created since the date through the same service as webhooks (snapshot,
 events, outbox), so it is safe to run twice: only what is missing is sent.
 """
+
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -29,8 +31,11 @@ class Command(BaseCommand):
             since_at = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError as exc:
             raise CommandError("--since must look like 2024-01-31.") from exc
-        total = bigcommerce_for(store).count_orders()
+        total = bigcommerce_for(store).count_orders(min_date_created=format_datetime(since_at))
         with tqdm(total=total or None, unit="order", disable=no_progress, file=self.stderr._out) as bar:
             counts = orders_backfill(store=store, since=since_at, on_order=lambda order_id: bar.update(1))
-        self.stdout.write(self.style.SUCCESS(
-            f"Backfilled {counts['orders']} orders ({counts['paid']} paid, {counts['errors']} errors)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backfilled {counts['orders']} orders ({counts['paid']} paid, {counts['errors']} errors)."
+            )
+        )

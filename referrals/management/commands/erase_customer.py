@@ -3,6 +3,7 @@
 Privacy erasure: asks Friendbuy to delete the shopper's data and blanks our copies (see
 referrals.lifecycle.customer_erase).
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals.lifecycle import customer_erase
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             answer = input("This cannot be undone (Friendbuy deletes irreversibly). Type 'erase' to go on: ")
             if answer.strip() != "erase":
                 raise CommandError("Not erased.")
-        result = customer_erase(store=store, bc_customer_id=customer_id, email=email,
-                                actor=f"command:{actor or 'erase_customer'}")
+        result = customer_erase(
+            store=store, bc_customer_id=customer_id, email=email, actor=f"command:{actor or 'erase_customer'}"
+        )
         self.stdout.write(self.style.SUCCESS(f"Erased: {result}"))

@@ -3,6 +3,7 @@
 Compares the last N days of paid BigCommerce orders with the purchase events sent to Friendbuy and
 re-queues the gaps; each store's run is recorded as a ReconciliationRun.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals.lifecycle import orders_reconcile, reconcile_all
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         else:
             runs = reconcile_all(days=days)
         for run in runs:
-            self.stdout.write(f"{run.store.store_hash}: {run.orders_checked} paid orders checked, "
-                              f"{run.gaps_found} gaps, {run.requeued} re-queued"
-                              + (f", errors: {run.errors}" if run.errors else ""))
+            self.stdout.write(
+                f"{run.store.store_hash}: {run.orders_checked} paid orders checked, "
+                f"{run.gaps_found} gaps, {run.requeued} re-queued"
+                + (f", errors: {run.errors}" if run.errors else "")
+            )

@@ -3,6 +3,7 @@
 Re-creates missing BigCommerce hooks, re-activates deactivated ones and fixes drifted destination or
 secret headers, for one store or every installed store.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from storefront.selectors import store_by_hash

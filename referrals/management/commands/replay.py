@@ -3,6 +3,7 @@
 Gives failed (and with --dead, dead) outbox events a fresh set of attempts and sends them now.
 Sent events are never sent again.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals.models import OutboxEvent

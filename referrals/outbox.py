@@ -1,0 +1,252 @@
+"""The outbox of calls to Friendbuy: enqueue in the domain transaction, send after commit, exactly once.
+
+Friendbuy has no idempotency key (reference friendbuy §2.3), so "once" is ours to keep:
+* one row per (store, kind, natural_key) — a database constraint, so concurrent writers insert once;
+* a row is claimed (pending → sending, with a lease in `next_attempt_at`) in a short transaction
+  before the HTTP call, so two workers never send the same row;
+* 429, 5xx, timeouts and "not connected" go back to pending with exponential backoff and jitter;
+  other 4xx are dead at once (Friendbuy refused the payload; retrying cannot help), response kept;
+* after `MAX_ATTEMPTS` (≈ a day of backoff) a row is dead; dead and failed rows are replayable.
+
+A worker that dies mid-call leaves a `sending` row whose lease expires; `outbox_dispatch_due`
+then sends it again. That is the one window where Friendbuy could see a call twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .clients import friendbuy_for
+from .friendbuy import FriendbuyError
+from .models import FriendbuyConnection, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BASE_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=6)
+SEND_LEASE = timedelta(minutes=5)
+DUE_BATCH = 100
+# Fields of a stored payload that identify a person; blanked by privacy erasure.
+PERSONAL_FIELDS = ("email", "firstName", "lastName", "ipAddress", "userAgent")
+PERSONAL_PROPERTIES = ("emailNormalizedHash", "deviceId")
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failures: 1 min doubling to 6 h, "equal jitter".
+
+    Half the delay is fixed and half random, so a Friendbuy outage doesn't end in a thundering herd
+    yet the schedule stays predictable: 12 attempts span roughly a day.
+    """
+    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    return ceiling / 2 + ceiling / 2 * random.random()
+
+
+def outbox_enqueue(
+    *, store, kind: str, natural_key: str, payload: dict, order=None, identity=None
+) -> tuple[OutboxEvent, bool]:
+    """The event for (store, kind, natural_key), created if new; a new event is sent after commit."""
+    existing = OutboxEvent.objects.filter(store=store, kind=kind, natural_key=natural_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            event = OutboxEvent.objects.create(
+                store=store,
+                kind=kind,
+                natural_key=natural_key,
+                payload=payload,
+                order=order,
+                identity=identity,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return OutboxEvent.objects.get(store=store, kind=kind, natural_key=natural_key), False
+    from .tasks import outbox_send as outbox_send_task
+
+    transaction.on_commit(lambda: outbox_send_task.delay(event.pk))
+    return event, True
+
+
+def _claim(event_id: int, *, force: bool = False) -> OutboxEvent | None:
+    """Move one due row to `sending` under a row lock; None if it is not ours to send now."""
+    now = timezone.now()
+    with transaction.atomic():
+        event = OutboxEvent.objects.select_for_update().select_related("store").filter(pk=event_id).first()
+        if event is None:
+            return None
+        sendable = event.state in (OutboxEvent.State.PENDING, OutboxEvent.State.FAILED) or (
+            event.state == OutboxEvent.State.SENDING
+            and event.next_attempt_at
+            and event.next_attempt_at <= now
+        )
+        due = force or event.next_attempt_at is None or event.next_attempt_at <= now
+        if not sendable or not due:
+            return None
+        event.state = OutboxEvent.State.SENDING
+        event.attempts += 1
+        event.next_attempt_at = now + SEND_LEASE
+        event.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    return event
+
+
+def _call(event: OutboxEvent, connection: FriendbuyConnection) -> dict:
+    client = friendbuy_for(connection)
+    payload = event.payload
+    if event.kind == OutboxEvent.Kind.PURCHASE:
+        return client.track_purchase(payload)
+    if event.kind == OutboxEvent.Kind.SIGN_UP:
+        return client.track_sign_up(payload)
+    if event.kind == OutboxEvent.Kind.CUSTOMER:
+        return client.upsert_customer(payload)
+    if event.kind == OutboxEvent.Kind.ERASURE:
+        return client.delete_user_data(
+            email=payload.get("email") or None, customer_id=payload.get("customerId") or None
+        )
+    raise ValueError(f"Unknown outbox kind {event.kind!r}")
+
+
+def _retry_later(event: OutboxEvent, *, status: int | None, response, error: str) -> None:
+    if event.attempts >= MAX_ATTEMPTS:
+        state, next_at = OutboxEvent.State.DEAD, None
+    else:
+        state, next_at = OutboxEvent.State.PENDING, timezone.now() + backoff(event.attempts)
+    _finish(event, state=state, status=status, response=response, error=error, next_attempt_at=next_at)
+
+
+def _finish(
+    event: OutboxEvent, *, state: str, status: int | None, response, error: str = "", next_attempt_at=None
+) -> None:
+    event.state, event.last_status, event.last_response = state, status, response
+    event.last_error, event.next_attempt_at = error[:4000], next_attempt_at
+    fields = ["state", "last_status", "last_response", "last_error", "next_attempt_at", "updated_at"]
+    if state == OutboxEvent.State.SENT:
+        event.sent_at = timezone.now()
+        fields.append("sent_at")
+        if event.kind == OutboxEvent.Kind.ERASURE:
+            # The erasure request needed the email to reach Friendbuy; once accepted we forget it.
+            event.payload = {**event.payload, "email": ""}
+            fields.append("payload")
+    event.save(update_fields=fields)
+
+
+def _deliver(event: OutboxEvent) -> OutboxEvent:
+    """Make the call of a claimed row and record the outcome."""
+    connection = FriendbuyConnection.objects.select_related("store").filter(store_id=event.store_id).first()
+    if connection is None:
+        _retry_later(event, status=None, response=None, error="Friendbuy is not connected for this store.")
+        return event
+    try:
+        body = _call(event, connection)
+    except FriendbuyError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if exc.retryable:
+            _retry_later(event, status=exc.status, response=exc.body, error=error)
+        else:
+            _finish(event, state=OutboxEvent.State.DEAD, status=exc.status, response=exc.body, error=error)
+        logger.warning("Outbox event %s (%s) not delivered: %s", event.pk, event.natural_key, error)
+        return event
+    except Exception as exc:
+        # A bug or an unexpected answer: keep the row retryable and visible as failed.
+        logger.exception("Outbox event %s crashed while sending.", event.pk)
+        state = OutboxEvent.State.DEAD if event.attempts >= MAX_ATTEMPTS else OutboxEvent.State.FAILED
+        _finish(
+            event,
+            state=state,
+            status=None,
+            response=None,
+            error=f"{type(exc).__name__}: {exc}",
+            next_attempt_at=None
+            if state == OutboxEvent.State.DEAD
+            else timezone.now() + backoff(event.attempts),
+        )
+        return event
+    _finish(event, state=OutboxEvent.State.SENT, status=200, response=body)
+    return event
+
+
+def outbox_send(*, event_id: int, force: bool = False) -> OutboxEvent | None:
+    """Send one event if it is due (or `force`) and not sent or being sent; returns the row."""
+    event = _claim(event_id, force=force)
+    if event is None:
+        return OutboxEvent.objects.filter(pk=event_id).first()
+    return _deliver(event)
+
+
+def outbox_dispatch_due(*, limit: int = DUE_BATCH) -> int:
+    """Claim up to `limit` due rows (skipping rows another worker has locked) and send them."""
+    now = timezone.now()
+    due = Q(state__in=[OutboxEvent.State.PENDING, OutboxEvent.State.FAILED]) | Q(
+        state=OutboxEvent.State.SENDING
+    )
+    with transaction.atomic():
+        rows = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(due, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for event in rows:
+            event.state = OutboxEvent.State.SENDING
+            event.attempts += 1
+            event.next_attempt_at = now + SEND_LEASE
+        OutboxEvent.objects.bulk_update(rows, ["state", "attempts", "next_attempt_at"])
+    for event in rows:
+        event.refresh_from_db()
+        _deliver(event)
+    return len(rows)
+
+
+def outbox_replay(
+    *,
+    event_ids: list[int] | None = None,
+    store=None,
+    states: tuple[str, ...] = ("failed", "dead"),
+    send_now: bool = True,
+) -> int:
+    """Give failed/dead events (never sent ones) a fresh set of attempts; returns how many were replayed."""
+    queryset = OutboxEvent.objects.filter(state__in=states).exclude(state=OutboxEvent.State.SENT)
+    if event_ids is not None:
+        queryset = queryset.filter(pk__in=event_ids)
+    if store is not None:
+        queryset = queryset.filter(store=store)
+    ids = list(queryset.values_list("pk", flat=True))
+    OutboxEvent.objects.filter(pk__in=ids).update(
+        state=OutboxEvent.State.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        last_error="",
+    )
+    if send_now:
+        for event_id in ids:
+            outbox_send(event_id=event_id)
+    return len(ids)
+
+
+def outbox_scrub_personal_data(*, queryset) -> int:
+    """Blank the personal fields of stored payloads (privacy erasure); pending ones are cancelled."""
+    changed = 0
+    for event in queryset.exclude(kind=OutboxEvent.Kind.ERASURE).iterator():
+        payload = {**event.payload, **{name: "" for name in PERSONAL_FIELDS if event.payload.get(name)}}
+        extra = payload.get("additionalProperties")
+        if isinstance(extra, dict):
+            # A hash of the email still singles the shopper out.
+            payload["additionalProperties"] = {k: v for k, v in extra.items() if k not in PERSONAL_PROPERTIES}
+        fields = ["payload", "updated_at"]
+        event.payload = payload
+        if event.state != OutboxEvent.State.SENT:
+            # Sending it now would re-create in Friendbuy the data the shopper asked to erase.
+            event.state, event.last_error, event.next_attempt_at = (
+                OutboxEvent.State.DEAD,
+                "Customer erased.",
+                None,
+            )
+            fields += ["state", "last_error", "next_attempt_at"]
+        event.save(update_fields=fields)
+        changed += 1
+    return changed
