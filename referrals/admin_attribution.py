@@ -1,0 +1,87 @@
+"""Admin for storefront attribution and scripts: captures and order links are read-only evidence,
+storefront settings are editable, installed scripts can be re-checked (behind a confirmation page)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
+from storefront.bigcommerce import BigCommerceError
+from storefront.models import InstalledScript, Store, StorefrontSettings
+from storefront.scripts import scripts_ensure
+
+from .models import AttributionCapture, OrderAttributionLink, ShopperIdentification
+
+
+@admin.register(AttributionCapture)
+class AttributionCaptureAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "store",
+        "referral_code",
+        "friend_coupon",
+        "signature_valid",
+        "is_self_referral",
+        "bc_customer_id",
+        "email",
+        "device_id",
+    )
+    list_filter = ("signature_valid", "is_self_referral", "referral_code_blocked", "store")
+    search_fields = ("referral_code", "attribution_id", "friend_coupon", "email", "device_id", "cart_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(OrderAttributionLink)
+class OrderAttributionLinkAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "store", "bc_order_id", "device_id", "cart_id", "capture")
+    search_fields = ("=bc_order_id", "device_id", "cart_id")
+    raw_id_fields = ("store", "capture")
+    list_select_related = ("store", "capture")
+
+
+@admin.register(ShopperIdentification)
+class ShopperIdentificationAdmin(ReadOnlyAdmin):
+    list_display = ("store", "bc_customer_id", "email", "identified_count", "last_identified_at")
+    search_fields = ("=bc_customer_id", "email")
+
+
+@admin.register(StorefrontSettings)
+class StorefrontSettingsAdmin(StoreScopedAdmin):
+    list_display = ("store", "default_campaign_id", "widget_enabled", "updated_at")
+
+
+@admin.register(InstalledScript)
+class InstalledScriptAdmin(ReadOnlyAdmin):
+    list_display = ("store", "name", "bc_uuid", "enabled", "last_checked_at", "updated_at")
+    list_filter = ("name", "enabled", "store")
+    search_fields = ("store__store_hash", "bc_uuid")
+    actions = ["recheck_scripts"]
+
+    @admin.action(description="Re-check scripts of the selected rows' stores", permissions=["view"])
+    def recheck_scripts(self, request, queryset):
+        rows = list(queryset.select_related("store"))
+        stores = list({row.store_id: row.store for row in rows}.values())
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/storefront/recheck_scripts_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Re-check storefront scripts?",
+                    "rows": rows,
+                    "stores": stores,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        for store in stores:
+            if store.status != Store.Status.INSTALLED:
+                self.message_user(request, f"{store}: not installed, skipped.", messages.WARNING)
+                continue
+            try:
+                count = len(scripts_ensure(store=store))
+            except BigCommerceError as exc:
+                self.message_user(request, f"{store}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{store}: {count} scripts in place.", messages.SUCCESS)
+        return None

@@ -1,0 +1,348 @@
+"""Shared DRF pieces for the storefront widget API: one JSON error shape, throttles, CORS, body limit.
+
+The widget API is called from storefront pages on the merchant's own domain. Its trust boundary:
+- the store is named by its opaque `public_id` (`X-Store-Id` header, or `?store=` so CORS preflights,
+  which carry no custom header values, can be answered per store);
+- browsers may call it only from the store's own origins (Store.storefront_url and
+  StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403;
+- bodies are capped (STOREFRONT_API_MAX_BODY) before parsing, and every request is throttled per
+  client IP and per store through the Django cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView, exception_handler
+
+from .models import Store, StorefrontSettings
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Store-Id"
+ALLOWED_METHODS = "GET, POST, OPTIONS"
+PREFLIGHT_MAX_AGE = "600"
+ORIGINS_CACHE_SECONDS = 60
+STORE_HEADER = "HTTP_X_STORE_ID"
+STORE_MEMO_SECONDS = 10.0
+STORE_MEMO_MAX = 10_000
+_STORE_MEMO: dict[str, tuple[float, Store | None]] = {}
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"Request body is larger than {MAX_BODY_BYTES} bytes."
+    default_code = "payload_too_large"
+
+
+class OriginNotAllowed(exceptions.PermissionDenied):
+    default_detail = "This origin may not call the widget API for this store."
+    default_code = "origin_not_allowed"
+
+
+class StoreNotFound(exceptions.NotFound):
+    default_detail = "Unknown or uninstalled store."
+    default_code = "store_not_found"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The store is not set up for this request."
+    default_code = "not_configured"
+
+
+class UpstreamUnavailable(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "Friendbuy did not answer; try again later."
+    default_code = "upstream_unavailable"
+
+
+def _first_code(codes) -> str:
+    while isinstance(codes, (list, dict)):
+        if not codes:
+            return "invalid"
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return str(codes)
+
+
+def _messages(detail) -> dict | list | str:
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_messages(item) for item in detail]
+    return str(detail)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The one error shape of the API: {"error": {"code", "message", "fields"}}."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def storefront_exception_handler(exc, context):
+    """DRF's handler (status, Retry-After, WWW-Authenticate) with every body reshaped to error_body()."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        # Not an API error: a bug. Log it (the traceback stays server-side) and answer in the same shape.
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        return Response(
+            error_body("server_error", "Something went wrong on our side."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body("invalid", "The request is not valid.", _messages(detail))
+    elif isinstance(exc, exceptions.APIException):
+        code = _first_code(exc.get_codes())
+        response.data = error_body(
+            code,
+            str(exc.detail)
+            if not isinstance(exc.detail, (list, dict))
+            else "; ".join(str(v) for v in _flatten(exc.detail)),
+        )
+    return response
+
+
+def _flatten(detail):
+    if isinstance(detail, dict):
+        for value in detail.values():
+            yield from _flatten(value)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from _flatten(value)
+    else:
+        yield detail
+
+
+# --- stores and origins -------------------------------------------------------------------------
+
+
+def public_id_from(request: HttpRequest) -> str:
+    return (request.META.get(STORE_HEADER) or request.GET.get("store") or "").strip()[:64]
+
+
+def store_for_public_id(public_id: str) -> Store | None:
+    """The installed store with this public id (and its StorefrontSettings), or None.
+
+    Remembered per process for STORE_MEMO_SECONDS: building the ORM query costs more than the rest of a
+    cached widget call. So an uninstall or a settings edit reaches the widget API within that time.
+    """
+    if not public_id:
+        return None
+    now = time.monotonic()
+    memo = _STORE_MEMO.get(public_id)
+    if memo is not None and memo[0] > now:
+        return memo[1]
+    # Secrets are never needed here; deferring them skips two decryptions.
+    store = (Store.objects.filter(public_id=public_id, status=Store.Status.INSTALLED)
+             .select_related("storefront_settings").defer("access_token", "webhook_secret").first())
+    if len(_STORE_MEMO) >= STORE_MEMO_MAX:
+        _STORE_MEMO.clear()
+    _STORE_MEMO[public_id] = (now + STORE_MEMO_SECONDS, store)
+    return store
+
+
+def forget_stores() -> None:
+    """Drop the per-process memo (tests; after changing a store in the same process)."""
+    _STORE_MEMO.clear()
+
+
+def settings_of(store: Store) -> StorefrontSettings | None:
+    try:
+        return store.storefront_settings
+    except StorefrontSettings.DoesNotExist:
+        return None
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit((url or "").strip())
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def allowed_origins(store: Store) -> frozenset[str]:
+    """The store's own origins: its storefront URL and the extra ones in its StorefrontSettings."""
+    origins = {origin_of(store.storefront_url)}
+    row = settings_of(store)
+    if row is not None:
+        origins.update(origin_of(line) for line in row.allowed_origins.splitlines())
+    origins.discard("")
+    return frozenset(origins)
+
+
+def any_store_allows(origin: str) -> bool:
+    """For a preflight that names no store: is this origin any installed store's?"""
+    key = f"storefront:origin-known:{origin}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    known = any(
+        origin in allowed_origins(store) for store in Store.objects.filter(status=Store.Status.INSTALLED)
+    )
+    cache.set(key, known, ORIGINS_CACHE_SECONDS)
+    return known
+
+
+def cors_headers(origin: str) -> dict[str, str]:
+    # No Allow-Credentials: the API authenticates with a bearer JWT, never with storefront cookies.
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ALLOWED_METHODS,
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+        "Vary": "Origin",
+    }
+
+
+# --- throttles ----------------------------------------------------------------------------------
+
+
+class _CacheRateThrottle(SimpleRateThrottle):
+    """A fixed-window counter in the cache (add + incr: O(1), atomic on Redis) instead of DRF's list of
+    timestamps, which is re-pickled on every request and grows with the rate (6000/min → 6000 floats).
+    The window may let up to twice the rate through across a boundary; fine for abuse protection.
+    Reads its rate at request time, so settings changes (and tests) take effect without a reload."""
+
+    def __init__(self):
+        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.wait_seconds = 0.0
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        now = self.timer()
+        window = int(now // self.duration)
+        key = f"{ident}:{window}"
+        cache.add(key, 0, self.duration + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, self.duration + 1)
+            count = 1
+        if count <= self.num_requests:
+            return True
+        self.wait_seconds = (window + 1) * self.duration - now
+        return False
+
+    def wait(self):
+        return max(1.0, self.wait_seconds)
+
+
+class StorefrontIpThrottle(_CacheRateThrottle):
+    """Per client IP, across stores (a flood from one address)."""
+
+    scope = "storefront_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class StorefrontStoreThrottle(_CacheRateThrottle):
+    """Per store, across IPs (one store's traffic can't starve the others)."""
+
+    scope = "storefront_store"
+
+    def get_cache_key(self, request, view):
+        public_id = public_id_from(request)
+        return self.cache_format % {"scope": self.scope, "ident": public_id or "none"}
+
+
+# --- the base view ------------------------------------------------------------------------------
+
+
+class StorefrontAPIView(APIView):
+    """Base of every widget API view: CORS for the store's origins, body cap, throttles, error shape.
+
+    Views set `store_required` (resolve `request.store` from the public id or 404) and read it there.
+    """
+
+    throttle_classes = [StorefrontIpThrottle, StorefrontStoreThrottle]
+    authentication_classes: list = []
+    permission_classes: list = []
+    store_required = True
+    write_methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def initialize_request(self, request, *args, **kwargs):
+        request = super().initialize_request(request, *args, **kwargs)
+        request.store = None
+        return request
+
+    def initial(self, request, *args, **kwargs):
+        # The cap comes before anything reads the body (DRF parses lazily, on first access to .data).
+        if request.method in self.write_methods:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > MAX_BODY_BYTES or len(request._request.body) > MAX_BODY_BYTES:
+                raise PayloadTooLarge()
+        self.check_throttles(request)
+        if self.store_required:
+            request.store = store_for_public_id(public_id_from(request))
+            origin = request.META.get("HTTP_ORIGIN", "")
+            foreign = bool(origin) and request.store is not None and (
+                origin_of(origin) not in allowed_origins(request.store))
+            if foreign and request.method in self.write_methods:
+                raise OriginNotAllowed()
+        super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request):
+        # Throttle once, before authentication (a flood of forged JWTs is throttled too); DRF's own call
+        # from initial() is then a no-op.
+        if getattr(request, "_storefront_throttled", False):
+            return
+        request._storefront_throttled = True
+        super().check_throttles(request)
+
+    def options(self, request, *args, **kwargs):
+        origin = origin_of(request.META.get("HTTP_ORIGIN", ""))
+        store = store_for_public_id(public_id_from(request))
+        allowed = bool(origin) and (origin in allowed_origins(store) if store else any_store_allows(origin))
+        if not allowed:
+            return Response(
+                error_body("origin_not_allowed", "This origin may not call the widget API."),
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_authenticate_header(self, request):
+        # A bad customer JWT in a capture body is an authentication failure too: 401, never DRF's 403.
+        return super().get_authenticate_header(request) or 'Bearer realm="storefront"'
+
+    def get_store(self, request) -> Store:
+        if request.store is None:
+            raise StoreNotFound()
+        return request.store
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = origin_of(request.META.get("HTTP_ORIGIN", ""))
+        if origin:
+            store = getattr(request, "store", None) or store_for_public_id(public_id_from(request))
+            if (store is not None and origin in allowed_origins(store)) or (
+                store is None and request.method == "OPTIONS" and response.status_code == 204
+            ):
+                for header, value in cors_headers(origin).items():
+                    response[header] = value
+        return response
+
+
+def only_storefront_api(endpoints):
+    """drf-spectacular preprocessing hook: the published schema covers the widget API only."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/storefront/")]
