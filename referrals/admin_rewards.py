@@ -1,0 +1,187 @@
+"""Admin for rewards, their history, Friendbuy deliveries, validation callbacks, friend codes and holds.
+
+Staff actions (approve, reject, re-issue, revoke) go through a confirmation page that requires a
+reason; each change is a RewardTransition with the staff user as actor.
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
+from storefront.bigcommerce import BigCommerceError
+
+from .models import (
+    FriendbuyDelivery,
+    FriendbuyWebhookItem,
+    FriendCode,
+    LoyaltyEvent,
+    ReviewHold,
+    Reward,
+    RewardTransition,
+    ValidationCallback,
+)
+from .rewards import IllegalTransition, reward_issue, reward_reverse, reward_transition
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=True, max_length=1000,
+                             help_text="Recorded in the reward's history.")
+
+
+class RewardTransitionInline(admin.TabularInline):
+    model = RewardTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_state", "to_state", "actor", "user", "reason", "code", "amount", "currency")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _confirm(modeladmin, request, queryset, *, action: str, verb: str, question: str, apply) -> TemplateResponse | None:
+    """Show the confirmation page until a reason is posted, then apply `apply(reward, reason, user)`."""
+    form = ReasonForm(request.POST if request.POST.get("confirm") == "yes" else None)
+    if not form.is_bound or not form.is_valid():
+        return TemplateResponse(request, "admin/rewards/confirm_action.html", {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"{verb.capitalize()} rewards?", "question": question, "verb": verb, "action": action,
+            "rewards": queryset.select_related("coupon"), "form": form, "opts": modeladmin.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        })
+    done, failed = 0, []
+    for reward in queryset:
+        try:
+            apply(reward, form.cleaned_data["reason"], request.user)
+            done += 1
+        except (IllegalTransition, BigCommerceError) as exc:
+            failed.append(f"{reward}: {exc}")
+    for message in failed:
+        modeladmin.message_user(request, message, messages.WARNING)
+    modeladmin.message_user(request, f"{verb.capitalize()}: {done} done, {len(failed)} not possible.",
+                            messages.SUCCESS if not failed else messages.WARNING)
+    return None
+
+
+def _approve(reward, reason, user):
+    reward = reward_transition(reward=reward, to_state=Reward.State.APPROVED, reason=reason, user=user)
+    reward_issue(reward_id=reward.pk)
+
+
+def _reject(reward, reason, user):
+    reward_transition(reward=reward, to_state=Reward.State.REJECTED, reason=reason, user=user)
+
+
+def _reissue(reward, reason, user):
+    if reward.state not in (Reward.State.REVOKED, Reward.State.EXPIRED):
+        raise IllegalTransition(f"only revoked or expired rewards can be re-issued (is {reward.state})")
+    reward_issue(reward_id=reward.pk, reissue=True, user=user, reason=reason)
+
+
+def _revoke(reward, reason, user):
+    if reward.state != Reward.State.ISSUED:
+        raise IllegalTransition(f"only issued rewards can be revoked (is {reward.state})")
+    reward_reverse(reward=reward, reason=reason, user=user)
+
+
+@admin.register(Reward)
+class RewardAdmin(StoreScopedAdmin):
+    list_display = ("friendbuy_reward_id", "store", "recipient", "reward_type", "amount", "unit", "state",
+                    "coupon", "bc_order_id", "campaign_id", "created_at")
+    list_filter = ("state", "reward_type", "recipient", "campaign_id", ("created_at", admin.DateFieldListFilter),
+                   "store")
+    search_fields = ("friendbuy_reward_id", "email", "customer_id", "coupon__code", "=bc_order_id")
+    list_select_related = ("store", "coupon")
+    raw_id_fields = ("store", "order", "coupon", "delivery")
+    readonly_fields = [f.name for f in Reward._meta.fields]
+    inlines = [RewardTransitionInline]
+    actions = ["approve_rewards", "reject_rewards", "reissue_rewards", "revoke_rewards"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve (and issue the code)", permissions=["change"])
+    def approve_rewards(self, request, queryset):
+        return _confirm(self, request, queryset, action="approve_rewards", verb="approve",
+                        question="Approve these pending rewards? Coupon rewards get their code.", apply=_approve)
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject_rewards(self, request, queryset):
+        return _confirm(self, request, queryset, action="reject_rewards", verb="reject",
+                        question="Reject these rewards? No code will be issued.", apply=_reject)
+
+    @admin.action(description="Re-issue with a new code", permissions=["change"])
+    def reissue_rewards(self, request, queryset):
+        return _confirm(self, request, queryset, action="reissue_rewards", verb="re-issue",
+                        question="Mint a new code for these revoked or expired rewards?", apply=_reissue)
+
+    @admin.action(description="Revoke (disable the code in BigCommerce)", permissions=["change"])
+    def revoke_rewards(self, request, queryset):
+        return _confirm(self, request, queryset, action="revoke_rewards", verb="revoke",
+                        question="Revoke these rewards? Their unused codes are deleted in BigCommerce.",
+                        apply=_revoke)
+
+
+class WebhookItemInline(admin.TabularInline):
+    model = FriendbuyWebhookItem
+    extra = 0
+    can_delete = False
+    fields = ("index", "type", "natural_key", "status", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FriendbuyDelivery)
+class FriendbuyDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "store", "kind", "event_type", "valid", "status", "http_status", "remote_ip",
+                    "received_at", "processed_at")
+    list_filter = ("kind", "status", "valid", "event_type", "store")
+    search_fields = ("webhook_id", "public_id", "body")
+    inlines = [WebhookItemInline]
+    actions = ["replay"]
+
+    @admin.action(description="Replay processing (safe: rewards are deduplicated)", permissions=["view"])
+    def replay(self, request, queryset):
+        from .friendbuy_webhooks import delivery_process
+
+        count = 0
+        for delivery in queryset.filter(valid=True, kind=FriendbuyDelivery.Kind.WEBHOOK):
+            delivery_process(delivery_id=delivery.pk)
+            count += 1
+        self.message_user(request, f"Replayed {count} deliveries.")
+
+
+@admin.register(ValidationCallback)
+class ValidationCallbackAdmin(ReadOnlyAdmin):
+    list_display = ("id", "store", "order_reference", "bc_order_id", "recipient_type", "answer_status", "reason",
+                    "duration_ms", "at")
+    list_filter = ("answer_status", "recipient_type", "store")
+    search_fields = ("order_reference", "advocate_email", "advocate_customer_id")
+    raw_id_fields = ("store", "delivery")
+
+
+@admin.register(FriendCode)
+class FriendCodeAdmin(ReadOnlyAdmin):
+    list_display = ("code", "store", "source", "friend_email", "advocate_email", "referral_code", "created_at")
+    search_fields = ("code", "friend_email", "advocate_email", "referral_code", "attribution_id")
+
+
+@admin.register(ReviewHold)
+class ReviewHoldAdmin(StoreScopedAdmin):
+    list_display = ("bc_order_id", "store", "state", "reason", "created_at", "decided_at")
+    list_filter = ("state", "store")
+    search_fields = ("=bc_order_id",)
+
+
+@admin.register(LoyaltyEvent)
+class LoyaltyEventAdmin(ReadOnlyAdmin):
+    list_display = ("deduplication_id", "store", "event_type", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "event_type", "store")
+    search_fields = ("deduplication_id", "customer_id", "email")

@@ -1,0 +1,251 @@
+"""Friendbuy webhooks in: store raw, verify, acknowledge, then process every item of data[] in a task.
+
+Trust boundary: the body is untrusted until `verify_friendbuy_signature` accepts it with the secret
+selected by the opaque public id in the URL (DESIGN.md §3.2). Every call becomes a FriendbuyDelivery
+row before we answer, including forged and misrouted ones.
+
+Answers: 200 for a verified envelope — even when single items are invalid (negative, non-numeric or
+absurd amounts), which are recorded as invalid items and not acted on: any non-200 makes Friendbuy
+retry every 15 minutes for 24 hours (reference §3.1), and a retry cannot fix a bad amount.
+401 for a bad or missing signature, 404 for an unknown public id, 400 for a signed body that is
+not a JSON envelope.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from coupons.codes import canonical
+from coupons.services import pool_code_hand_out
+from storefront.models import Store
+from storefront.redaction import redact_headers
+
+from .models import (
+    EmailOptOut,
+    FriendbuyDelivery,
+    FriendbuyWebhookItem,
+    FriendCode,
+    Reward,
+)
+from .signatures import SIGNATURE_HEADER, verify_friendbuy_signature
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+MAX_REWARD_AMOUNT = Decimal("10000")
+REWARD_TYPES = {"advocateReward": Reward.Recipient.ADVOCATE, "friendIncentive": Reward.Recipient.FRIEND,
+                "loyaltyReward": Reward.Recipient.LOYALTY}
+# Loyalty-product webhooks we keep as evidence without acting on them (reference §3.3).
+RECORDED_TYPES = {"ledgerTransaction", "customerUpdate", "receipt"}
+D = FriendbuyDelivery
+
+
+# --- receiving ------------------------------------------------------------------------------------
+
+
+def delivery_receive(*, kind: str, public_id: str, body: bytes, headers: dict[str, str], signature: str | None,
+                     remote_ip: str | None) -> tuple[FriendbuyDelivery, dict | None]:
+    """Store the call, then verify it. Returns the row (with the status to answer) and the parsed body
+    when it is verified and well formed, else None."""
+    # Verification is computed first but the row is written before anything is answered or processed.
+    store = Store.objects.select_related("friendbuy").filter(public_id=public_id).first() if public_id else None
+    connection = getattr(store, "friendbuy", None) if store is not None else None
+    secret = connection.webhook_secret if connection is not None else ""
+    valid = store is not None and verify_friendbuy_signature(body, signature, secret)
+    payload = None
+    if valid:
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or (kind == D.Kind.WEBHOOK and not isinstance(payload.get("data"), list)):
+            payload = None
+    if store is None:
+        status, http_status, error = D.Status.UNKNOWN_STORE, 404, "Unknown store"
+    elif not valid:
+        status, http_status = D.Status.BAD_SIGNATURE, 401
+        error = "Store not connected to Friendbuy" if not secret else "Bad or missing signature"
+    elif payload is None:
+        status, http_status, error = D.Status.MALFORMED, 400, "Body is not the documented JSON envelope"
+    else:
+        status, http_status, error = D.Status.RECEIVED, 200, ""
+    delivery = FriendbuyDelivery.objects.create(
+        store=store, kind=kind, public_id=public_id[:64], headers=redact_headers(dict(headers)),
+        body=body[:MAX_BODY].decode("utf-8", errors="replace"), body_truncated=len(body) > MAX_BODY,
+        remote_ip=remote_ip or None, valid=valid, status=status, http_status=http_status, error=error,
+        webhook_id=str((payload or {}).get("id") or "")[:64],
+        event_type=str((payload or {}).get("type") or (payload or {}).get("eventType") or "")[:40],
+        processed_at=timezone.now() if http_status != 200 else None,
+    )
+    return delivery, payload
+
+
+def remote_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@csrf_exempt
+@require_POST
+def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
+    """POST /friendbuy/webhooks/<public_id>. Thin: store, verify, queue, answer."""
+    delivery, payload = delivery_receive(kind=D.Kind.WEBHOOK, public_id=public_id, body=request.body,
+                                         headers=dict(request.headers), signature=request.headers.get(SIGNATURE_HEADER),
+                                         remote_ip=remote_ip(request))
+    if payload is None:
+        return JsonResponse({"error": delivery.error}, status=delivery.http_status)
+    from .reward_tasks import friendbuy_delivery_process_task
+
+    transaction.on_commit(lambda: friendbuy_delivery_process_task.delay(delivery.pk))
+    return JsonResponse({"received": True, "delivery": delivery.pk}, status=200)
+
+
+# --- processing --------------------------------------------------------------------------------------
+
+
+class InvalidItem(ValueError):
+    """A data[] item we record but cannot act on."""
+
+
+def parse_reward_amount(value) -> Decimal:
+    """rewardAmount / amount as Friendbuy sends it: "20.00" or 20 (docs disagree, §3.3)."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        raise InvalidItem(f"Missing or non-numeric amount: {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise InvalidItem(f"Non-numeric amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise InvalidItem(f"Non-numeric amount: {value!r}")
+    if amount <= 0:
+        raise InvalidItem(f"Amount must be positive: {value!r}")
+    if amount > MAX_REWARD_AMOUNT:
+        raise InvalidItem(f"Amount is implausibly large: {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _process_reward(store: Store, delivery: FriendbuyDelivery, recipient: str, item: dict) -> tuple[str, str, str]:
+    from .rewards import reward_record
+
+    reward_id = str(item.get("rewardId") or "").strip()
+    if not reward_id:
+        raise InvalidItem("rewardId is missing")
+    raw_amount = item.get("rewardAmount", item.get("amount"))
+    amount = parse_reward_amount(raw_amount)
+    unit = str(item.get("rewardUnit") or "").strip()
+    if unit == "%" and amount > 100:
+        raise InvalidItem(f"Percentage above 100: {raw_amount!r}")
+    reward, created = reward_record(store=store, recipient=recipient, item=item, amount=amount, delivery=delivery)
+    if recipient == Reward.Recipient.FRIEND and item.get("couponCode"):
+        friend_code_record(store=store, code=str(item["couponCode"]), source="friendIncentive",
+                           friend_email=str(item.get("emailAddress") or ""),
+                           friend_customer_id=str(item.get("customerId") or ""),
+                           advocate_email=str(item.get("advocateEmailAddress") or ""),
+                           advocate_customer_id=str(item.get("advocateCustomerId") or ""),
+                           campaign_id=str(item.get("campaignId") or ""))
+    from .reward_tasks import reward_issue_task
+
+    # Also for duplicates: a replay after a crash resumes issuing (reward_issue is idempotent).
+    transaction.on_commit(lambda: reward_issue_task.delay(reward.pk))
+    status = FriendbuyWebhookItem.Status.PROCESSED if created else FriendbuyWebhookItem.Status.DUPLICATE
+    return status, reward_id, ""
+
+
+def friend_code_record(*, store: Store, code: str, source: str, friend_email: str = "",
+                       friend_customer_id: str = "", advocate_email: str = "", advocate_customer_id: str = "",
+                       referral_code: str = "", campaign_id: str = "", attribution_id: str = "") -> FriendCode | None:
+    """Remember a friend's code (first sighting wins) so orders using it are attributed; hand out pool codes."""
+    code = canonical(code)
+    if not code:
+        return None
+    friend_code, _ = FriendCode.objects.get_or_create(store=store, code=code[:64], defaults={
+        "friend_email": friend_email[:254], "friend_customer_id": friend_customer_id[:64],
+        "advocate_email": advocate_email[:254], "advocate_customer_id": advocate_customer_id[:64],
+        "referral_code": referral_code[:64], "campaign_id": campaign_id[:64], "attribution_id": attribution_id[:64],
+        "source": source,
+    })
+    pool_code_hand_out(store=store, code=code, customer_id=friend_customer_id, email=friend_email)
+    return friend_code
+
+
+def _process_email_capture(store: Store, item: dict) -> tuple[str, str, str]:
+    event_id = str(item.get("eventId") or "")
+    incentive = item.get("incentive") if isinstance(item.get("incentive"), dict) else {}
+    campaign = item.get("campaign") if isinstance(item.get("campaign"), dict) else {}
+    referral = item.get("referral") if isinstance(item.get("referral"), dict) else {}
+    advocate = item.get("advocate") if isinstance(item.get("advocate"), dict) else {}
+    code = str(incentive.get("couponCode") or "")
+    if code:
+        friend_code_record(store=store, code=code, source="emailCapture", friend_email=str(item.get("emailAddress") or ""),
+                           advocate_email=str(advocate.get("email") or ""),
+                           advocate_customer_id=str(advocate.get("customerId") or ""),
+                           referral_code=str(referral.get("code") or ""), campaign_id=str(campaign.get("id") or ""),
+                           attribution_id=str(item.get("attributionId") or ""))
+    return FriendbuyWebhookItem.Status.PROCESSED, event_id, "" if code else "No incentive code"
+
+
+def _process_opt_out(store: Store, item: dict) -> tuple[str, str, str]:
+    email = str(item.get("emailAddress") or "").strip().lower()
+    if not email:
+        raise InvalidItem("emailAddress is missing")
+    EmailOptOut.objects.get_or_create(store=store, email=email[:254], campaign_id=str(item.get("campaignId") or "")[:64])
+    return FriendbuyWebhookItem.Status.PROCESSED, email, ""
+
+
+def _process_item(store: Store, delivery: FriendbuyDelivery, kind: str, item: dict) -> tuple[str, str, str]:
+    """(status, natural key, note) for one data[] item."""
+    if not isinstance(item, dict):
+        raise InvalidItem("Item is not an object")
+    if kind in REWARD_TYPES:
+        return _process_reward(store, delivery, REWARD_TYPES[kind], item)
+    if kind == "emailCapture":
+        return _process_email_capture(store, item)
+    if kind == "emailOptOut":
+        return _process_opt_out(store, item)
+    key = str(item.get("rewardId") or item.get("eventId") or item.get("transactionId") or item.get("customerId") or "")
+    note = "Loyalty webhook recorded" if kind in RECORDED_TYPES else f"Unknown type {kind!r} recorded"
+    return FriendbuyWebhookItem.Status.RECORDED, key, note
+
+
+def delivery_process(*, delivery_id: int) -> FriendbuyDelivery:
+    """Process (or re-process: replays are safe) every item of a verified webhook delivery."""
+    delivery = FriendbuyDelivery.objects.select_related("store").get(pk=delivery_id)
+    if not delivery.valid or delivery.store is None or delivery.kind != D.Kind.WEBHOOK:
+        return delivery
+    payload = json.loads(delivery.body)
+    kind = str(payload.get("type") or "")
+    failures = []
+    for index, item in enumerate(payload.get("data") or []):
+        natural_key, error = "", ""
+        try:
+            with transaction.atomic():
+                status, natural_key, error = _process_item(delivery.store, delivery, kind, item)
+        except InvalidItem as exc:
+            status, error = FriendbuyWebhookItem.Status.INVALID, str(exc)
+            if isinstance(item, dict):
+                natural_key = str(item.get("rewardId") or item.get("eventId") or "")
+        except Exception as exc:
+            logger.exception("Friendbuy delivery %s item %s failed", delivery.pk, index)
+            status, error = FriendbuyWebhookItem.Status.FAILED, f"{type(exc).__name__}: {exc}"
+            failures.append(traceback.format_exc())
+        fields = {"store": delivery.store, "type": kind[:40], "natural_key": natural_key[:120], "status": status,
+                  "error": error, "data": item if isinstance(item, dict) else {"value": item}}
+        if delivery.attempts == 0:
+            FriendbuyWebhookItem.objects.create(delivery=delivery, index=index, **fields)
+        else:  # a replay: the items exist already
+            FriendbuyWebhookItem.objects.update_or_create(delivery=delivery, index=index, defaults=fields)
+    delivery.attempts += 1
+    delivery.processed_at = timezone.now()
+    delivery.status = D.Status.FAILED if failures else D.Status.PROCESSED
+    delivery.error = f"{len(failures)} item(s) failed" if failures else ""
+    delivery.traceback = "\n".join(failures)[:20000]
+    delivery.save(update_fields=["attempts", "processed_at", "status", "error", "traceback"])
+    return delivery

@@ -1,0 +1,57 @@
+"""Reads about rewards: a shopper's codes (widget API), friend codes, and support lookups."""
+from __future__ import annotations
+
+from coupons.codes import canonical
+from coupons.models import CouponCode
+from storefront.models import Store
+
+from .models import FriendCode, Reward
+
+
+def rewards_for_shopper(*, store: Store, customer_id: int | str) -> list[dict]:
+    """The shopper's reward codes, newest first: code, state, amount, currency, expiry, redeemed.
+
+    Only rewards that carry a code (issued, redeemed, revoked, expired…); pending/approved rewards
+    without a code yet are left out, as there is nothing to show or apply.
+    """
+    rewards = (Reward.objects.filter(store=store, customer_id=str(customer_id), coupon__isnull=False)
+               .select_related("coupon").order_by("-created_at", "-id"))
+    out = []
+    for reward in rewards:
+        coupon = reward.coupon
+        out.append({
+            "code": coupon.code,
+            "state": reward.state,
+            "code_state": coupon.state,
+            "recipient": reward.recipient,
+            "amount": str(coupon.amount),
+            "discount_kind": coupon.discount_kind,
+            "currency": coupon.currency,
+            "min_spend": str(coupon.min_spend),
+            "expiry": coupon.expires_at.isoformat() if coupon.expires_at else None,
+            "redeemed": coupon.state == CouponCode.State.REDEEMED,
+            "usable": coupon.state == CouponCode.State.ACTIVE,
+        })
+    return out
+
+
+def is_friend_code(*, store: Store, code: str) -> bool:
+    """Is `code` (any case) a friend's code: learned from friendIncentive/emailCapture, or minted by us
+    for a friend reward?"""
+    code = canonical(code)
+    if not code:
+        return False
+    return (FriendCode.objects.filter(store=store, code=code).exists()
+            or Reward.objects.filter(store=store, recipient=Reward.Recipient.FRIEND, coupon__code=code).exists())
+
+
+def friend_code(*, store: Store, code: str) -> FriendCode | None:
+    return FriendCode.objects.filter(store=store, code=canonical(code)).first()
+
+
+def rewards_for_order(*, store: Store, bc_order_id: int) -> list[Reward]:
+    return list(Reward.objects.filter(store=store, bc_order_id=bc_order_id).select_related("coupon"))
+
+
+def reward_by_code(*, store: Store, code: str) -> Reward | None:
+    return Reward.objects.filter(store=store, coupon__code=canonical(code)).select_related("coupon").first()

@@ -1,0 +1,91 @@
+"""Celery wrappers for rewards: process a webhook delivery, issue a reward's code, react to order events,
+send loyalty custom events, and the beat sweeps (expiry, unfinished issues)."""
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+
+from storefront.bigcommerce import BigCommerceError
+
+MAX_RETRIES = 6
+
+
+def _countdown(retries: int) -> float:
+    """Exponential backoff with jitter between task retries: ~30 s, 1 min, 2 min … capped at 30 min."""
+    ceiling = min(1800, 30 * (2 ** retries))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@shared_task(name="referrals.friendbuy_delivery_process")
+def friendbuy_delivery_process_task(delivery_id: int) -> str:
+    from .friendbuy_webhooks import delivery_process
+
+    return delivery_process(delivery_id=delivery_id).status
+
+
+@shared_task(bind=True, name="referrals.reward_issue", max_retries=MAX_RETRIES)
+def reward_issue_task(self, reward_id: int) -> str:
+    from .rewards import reward_issue
+
+    try:
+        return reward_issue(reward_id=reward_id).state
+    except BigCommerceError as exc:
+        if not exc.retryable:
+            raise
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(bind=True, name="referrals.rewards_order_event", max_retries=MAX_RETRIES)
+def rewards_order_event_task(self, event_id: int) -> None:
+    from .models import OrderEvent
+    from .rewards import rewards_on_order_event
+
+    try:
+        rewards_on_order_event(event=OrderEvent.objects.get(pk=event_id))
+    except BigCommerceError as exc:
+        if not exc.retryable:
+            raise
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(name="referrals.loyalty_event_send")
+def loyalty_event_send_task(event_id: int) -> str:
+    from .models import LoyaltyEvent
+    from .rewards import loyalty_event_send
+
+    return loyalty_event_send(event=LoyaltyEvent.objects.get(pk=event_id)).state
+
+
+@shared_task(name="referrals.rewards_expire_due")
+def rewards_expire_due_task() -> int:
+    from .rewards import rewards_expire_due
+
+    return rewards_expire_due()
+
+
+@shared_task(name="referrals.rewards_issue_pending")
+def rewards_issue_pending_task() -> int:
+    """Approved rewards still without an active code (task retries used up): try again."""
+    from coupons.models import CouponCode
+
+    from .models import Reward
+
+    count = 0
+    for reward_id in Reward.objects.filter(state=Reward.State.APPROVED).exclude(
+        coupon__state=CouponCode.State.MINTING,
+    ).values_list("pk", flat=True)[:200]:
+        reward_issue_task.delay(reward_id)
+        count += 1
+    return count
+
+
+@shared_task(name="referrals.loyalty_events_retry")
+def loyalty_events_retry_task() -> int:
+    from .models import LoyaltyEvent
+
+    ids = list(LoyaltyEvent.objects.filter(state=LoyaltyEvent.State.FAILED, attempts__lt=12)
+               .values_list("pk", flat=True)[:200])
+    for event_id in ids:
+        loyalty_event_send_task.delay(event_id)
+    return len(ids)

@@ -1,0 +1,117 @@
+"""Redemption on paid orders, reversal on refunds/cancellations, expiry, and the demo story."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from coupons.models import CouponCode, Redemption, RedemptionAnomaly
+from coupons.services import coupon_template_default
+from referrals.lifecycle import order_sync
+from referrals.models import Reward
+from referrals.reward_selectors import rewards_for_shopper
+from referrals.rewards import play_demo_rewards, rewards_expire_due
+from sandbox.bigcommerce import world as bc
+from sandbox.bigcommerce.models import FakeCouponCode
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _paid_order(store, *, code="", customer_id=101, email="ada@example.com", price="60.00"):
+    order = bc.create_order(store.store_hash, email=email, customer_id=customer_id, status_id=11,
+                            products=[{"name": "Shirt", "price": price, "quantity": 1}],
+                            coupons=[{"code": code, "amount": "10.00"}] if code else [])
+    order_sync(store=store, order_id=order["id"])
+    return order
+
+
+def test_paid_order_with_our_code_in_any_case_redeems_code_and_reward(friendbuy, reward_store):
+    _item, _ = friendbuy.reward(amount="10.00", customer_id="101")
+    reward = Reward.objects.get()
+    order = _paid_order(reward_store, code=reward.coupon.code.lower())
+    reward.refresh_from_db()
+    assert reward.state == Reward.State.REDEEMED and reward.coupon.state == CouponCode.State.REDEEMED
+    assert Redemption.objects.get().bc_order_id == order["id"]
+    assert not RedemptionAnomaly.objects.exists()
+    assert rewards_for_shopper(store=reward_store, customer_id=101)[0]["redeemed"] is True
+
+
+def test_code_used_by_another_customer_is_a_fraud_signal(friendbuy, reward_store):
+    friendbuy.reward(amount="10.00", customer_id="101")
+    code = Reward.objects.get().coupon.code
+    _paid_order(reward_store, code=code, customer_id=202, email="eve@example.com")
+    anomaly = RedemptionAnomaly.objects.get()
+    assert anomaly.kind == "code_used_by_other_customer"
+    assert anomaly.evidence["order_customer_id"] == "202"
+
+
+def test_refund_of_the_order_behind_an_unused_code_disables_it_and_revokes(friendbuy, reward_store):
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    reward = Reward.objects.get()
+    assert reward.state == Reward.State.ISSUED and FakeCouponCode.objects.count() == 1
+    bc.refund_order(reward_store.store_hash, order["id"])
+    order_sync(store=reward_store, order_id=order["id"])
+    reward.refresh_from_db()
+    assert reward.state == Reward.State.REVOKED
+    assert reward.coupon.state == CouponCode.State.DISABLED
+    assert not FakeCouponCode.objects.exists()
+    assert reward.transitions.last().reason.startswith(f"Order {order['id']}")
+
+
+def test_cancellation_reverses_too(friendbuy, reward_store):
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    bc.set_order_status(reward_store.store_hash, order["id"], 5)
+    order_sync(store=reward_store, order_id=order["id"])
+    assert Reward.objects.get().state == Reward.State.REVOKED
+
+
+def test_reward_is_linked_to_its_order_through_the_validation_callback(friendbuy, reward_store):
+    from sandbox.friendbuy import world as fb
+
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    body = fb.purchase_validation_body(order_id=str(order["id"]), amount=60, email="fred@example.com",
+                                       customer_id="303", advocate_email="ada@example.com",
+                                       advocate_customer_id="101")
+    assert friendbuy.validate(body).status_code == 200
+    friendbuy.reward(amount="10.00", customer_id="101")
+    assert Reward.objects.get().bc_order_id == order["id"]
+
+
+def test_partial_refund_below_the_earning_minimum_revokes(friendbuy, reward_store):
+    template = coupon_template_default(store=reward_store)
+    template.earn_minimum = 50
+    template.save()
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com", price="60.00")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    bc.refund_order(reward_store.store_hash, order["id"], amount="5.00")
+    order_sync(store=reward_store, order_id=order["id"])
+    assert Reward.objects.get().state == Reward.State.ISSUED
+    bc.refund_order(reward_store.store_hash, order["id"], amount="20.00")
+    order_sync(store=reward_store, order_id=order["id"])
+    assert Reward.objects.get().state == Reward.State.REVOKED
+
+
+def test_refund_after_redemption_flags_clawback(friendbuy, reward_store):
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", customer_id="101", orderId=str(order["id"]))
+    _paid_order(reward_store, code=Reward.objects.get().coupon.code)
+    bc.refund_order(reward_store.store_hash, order["id"])
+    order_sync(store=reward_store, order_id=order["id"])
+    assert Reward.objects.get().state == Reward.State.CLAWBACK_FLAGGED
+
+
+def test_expired_codes_are_deleted_in_bigcommerce_and_rewards_expire(friendbuy):
+    friendbuy.reward(amount="10.00")
+    CouponCode.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert rewards_expire_due() == 1
+    reward = Reward.objects.get()
+    assert reward.state == Reward.State.EXPIRED and reward.coupon.state == CouponCode.State.EXPIRED
+    assert not FakeCouponCode.objects.exists()
+
+
+def test_demo_story_mints_redeems_and_revokes(reward_store):
+    result = play_demo_rewards(store=reward_store)
+    assert result["minted_code"]
+    assert result["redeemed_reward_state"] == Reward.State.REDEEMED
+    assert result["revoked_reward_state"] == Reward.State.REVOKED
