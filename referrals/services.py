@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from storefront.models import Store
+from storefront.tasks import scripts_sync
 
 from .clients import friendbuy_for
 from .friendbuy import FriendbuyAuthError, FriendbuyError
@@ -72,6 +73,7 @@ def friendbuy_connect(*, store: Store, merchant_id: str, api_key: str, api_secre
         logger.info("Friendbuy refused the credentials for store %s: %s", store.store_hash, exc)
         raise FriendbuyConnectError(_failure_message(exc)) from exc
 
+    merchant_changed = existing is None or existing.merchant_id != merchant_id
     with transaction.atomic():
         connection, created = FriendbuyConnection.objects.select_for_update().update_or_create(
             store=store,
@@ -82,9 +84,28 @@ def friendbuy_connect(*, store: Store, merchant_id: str, api_key: str, api_secre
                 "last_error": "",
             },
         )
+        if merchant_changed:
+            # The loader script carries the merchant id: re-run the installer once this is committed.
+            store_id = store.pk
+            transaction.on_commit(lambda: scripts_sync.delay(store_id))
     logger.info("Store %s %s Friendbuy merchant %s.", store.store_hash,
                 "connected to" if created else "updated its connection to", merchant_id)
     return connection
+
+
+def friendbuy_disconnect(*, store: Store) -> bool:
+    """Forget the store's Friendbuy credentials and take the Friendbuy scripts off its storefront.
+
+    Orders, rewards and their history stay: reconnecting picks up where the store left off.
+    """
+    with transaction.atomic():
+        deleted, _ = FriendbuyConnection.objects.filter(store=store).delete()
+    if deleted:
+        # desired_scripts() wants nothing without a connection: the installer removes ours.
+        store_id = store.pk
+        transaction.on_commit(lambda: scripts_sync.delay(store_id))
+        logger.info("Store %s disconnected from Friendbuy.", store.store_hash)
+    return bool(deleted)
 
 
 def friendbuy_check_health(*, connection: FriendbuyConnection) -> FriendbuyConnection:

@@ -38,6 +38,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """GET/POST /app/: the store, its Friendbuy health, its inbound URLs and the Connect Friendbuy form."""
     if request.method == "POST" and request.POST.get("action") == "check":
         return _check(request)
+    if request.method == "POST" and request.POST.get("action") == "disconnect":
+        if services.friendbuy_disconnect(store=request.store):
+            messages.success(request, "Friendbuy is disconnected and its scripts are being removed from your "
+                                      "storefront. Your orders and rewards history is kept.")
+        return redirect(APP_HOME)
     connection = selectors.friendbuy_connection_for(store=request.store)
     if request.method == "POST":
         form = FriendbuyConnectForm(request.POST, connection=connection)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from .bigcommerce import BigCommerceError, exchange_token
 from .http import CallRecord, HttpError
 from .jwt import STORE_SUB
-from .models import OutboundCall, Store, StoreUser
+from .models import InstalledScript, OutboundCall, Store, StoreUser, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def store_install(*, code: str, scope: str, context: str, account_uuid: str = ""
         _store_user_upsert(store=store, bc_user_id=owner[0], email=owner[1], is_owner=True)
         installer = _store_user_upsert(store=store, bc_user_id=user[0], email=user[1],
                                        is_owner=user[0] == owner[0])
+    # Webhooks and scripts need the committed token; the task registers them after the answer is sent.
+    from .tasks import store_provision
+
+    store_id = store.pk
+    transaction.on_commit(lambda: store_provision.delay(store_id))
     logger.info("Store %s %s by BigCommerce user %s.", store_hash, "installed" if created else "re-installed",
                 user[0])
     return installer
@@ -170,6 +175,12 @@ def store_uninstall(*, claims: dict) -> Store | None:
         store.status = Store.Status.UNINSTALLED
         store.uninstalled_at = timezone.now()
         store.save(update_fields=["access_token", "status", "uninstalled_at", "updated_at"])
+        # BigCommerce deletes an app's hooks on uninstall and its auto_uninstall scripts with them:
+        # forget ours locally so a re-install registers fresh ones.
+        InstalledScript.objects.filter(store=store).delete()
+        WebhookSubscription.objects.filter(store=store).update(
+            is_active=False, bc_hook_id=None, last_error="Removed by BigCommerce when the app was uninstalled.",
+        )
     logger.info("Store %s uninstalled.", store.store_hash)
     return store
 
@@ -187,3 +198,22 @@ def store_user_remove(*, claims: dict) -> StoreUser | None:
         store_user.save(update_fields=["removed_at"])
         logger.info("Store %s: BigCommerce user %s removed.", claims["store_hash"], user[0])
     return store_user
+
+
+def store_provision(*, store: Store) -> dict[str, str]:
+    """Register the store's webhooks and install its storefront scripts (after install, and on repair).
+
+    Each half is independent: a failure is logged and reported, and the scheduled repair jobs
+    (webhooks_repair_all, scripts_check_all) finish the job later.
+    """
+    from .scripts import scripts_ensure
+    from .webhook_registration import webhooks_ensure
+
+    outcome = {}
+    for name, ensure in (("webhooks", webhooks_ensure), ("scripts", scripts_ensure)):
+        try:
+            outcome[name] = f"{len(ensure(store=store))} in place"
+        except HttpError as exc:
+            logger.warning("Provisioning %s for store %s failed: %s", name, store.store_hash, exc)
+            outcome[name] = f"failed: {exc}"
+    return outcome

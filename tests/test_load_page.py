@@ -176,3 +176,32 @@ def test_existing_connection_health_is_shown(client, installed_store):
                                last_error="Friendbuy rejected the Merchant API key and secret (401).")
     html = client.get("/app/").content.decode()
     assert "Failing" in html and "rejected the Merchant API key" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_install_registers_webhooks_and_connecting_installs_scripts_disconnecting_removes_them(client):
+    from referrals.models import FriendbuyConnection
+    from referrals.services import friendbuy_connect
+    from sandbox.bigcommerce.models import FakeHook, FakeScript
+    from sandbox.bigcommerce.tokens import issue_install_code
+    from sandbox.friendbuy.world import create_merchant
+    from storefront.models import InstalledScript, Store, WebhookSubscription
+
+    code = issue_install_code(store_hash="provision1", user_id=1, user_email="owner@example.com")
+    response = client.get("/bigcommerce/auth", {"code": code, "scope": "store_v2_orders", "context": "stores/provision1"})
+    assert response.status_code in (200, 302)
+    store = Store.objects.get(store_hash="provision1")
+    assert WebhookSubscription.objects.filter(store=store, is_active=True).count() >= 6
+    assert FakeHook.objects.filter(store__store_hash="provision1", is_active=True).count() >= 6
+    assert not InstalledScript.objects.filter(store=store).exists()  # nothing to load before Friendbuy
+
+    merchant = create_merchant()
+    friendbuy_connect(store=store, merchant_id=merchant.merchant_id, api_key=merchant.api_key,
+                      api_secret=merchant.api_secret, webhook_secret=merchant.webhook_secret)
+    assert InstalledScript.objects.filter(store=store).count() == 5
+    assert FakeScript.objects.filter(store__store_hash="provision1").count() == 5
+
+    client.post("/app/", {"action": "disconnect"})
+    assert not FriendbuyConnection.objects.filter(store=store).exists()
+    assert not InstalledScript.objects.filter(store=store).exists()
+    assert FakeScript.objects.filter(store__store_hash="provision1").count() == 0

@@ -9,7 +9,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.models import FriendbuyConnection
+from referrals.demo import play_demo_orders
+from referrals.fraud_hooks import play_demo_fraud
+from referrals.models import FriendbuyConnection, OrderSnapshot
+from referrals.rewards import play_demo_rewards
 from referrals.services import friendbuy_connect
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
@@ -70,7 +73,16 @@ class Command(BaseCommand):
         )
 
     def _after_connect(self, store: Store) -> None:
-        """Hook for the later parts of the demo (orders, rewards, fraud, storefront)."""
+        """Play the journeys once (a second run finds them and adds nothing)."""
+        if OrderSnapshot.objects.filter(store=store).exists():
+            self.stdout.write("Demo journeys already played; skipping.")
+            return
+        orders = play_demo_orders(store=store)
+        self.stdout.write(f"Orders played: {orders}")
+        rewards = play_demo_rewards(store=store)
+        self.stdout.write(f"Rewards played: {rewards}")
+        fraud = play_demo_fraud(store=store)
+        self.stdout.write(f"Fraud cases played: {fraud}")
 
     def _summary(self, store: Store, connection: FriendbuyConnection) -> None:
         jwt = bc_world.signed_payload_jwt(
