@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def celery_worker_process(transactional_db, tmp_path):
     """Start `celery worker` against TEST_CELERY_BROKER_URL and route .delay() to it for this test."""
     broker = os.environ.get("TEST_CELERY_BROKER_URL")
     if not broker:
@@ -28,32 +28,45 @@ def celery_worker_process(transactional_db):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "TEST_CELERY_BROKER_URL": broker,
     }
+    log_path = tmp_path / "celery-worker.log"
+    log = log_path.open("w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
          "--loglevel=INFO", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
+    worker.log_path = log_path
     saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = broker
-    celery_app.pool.force_close_all()
+    _forget_connections()
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if celery_app.control.ping(timeout=1.0):
                 break
             if worker.poll() is not None:
-                pytest.fail(f"celery worker exited early:\n{worker.stdout.read()}")
+                pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
         else:
             pytest.fail("celery worker did not answer a ping within 60 s")
         yield worker
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+        _forget_connections()
         worker.terminate()
         try:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+        log.close()
+
+
+def _forget_connections():
+    """Drop pooled broker connections so the next publish connects to the broker now configured."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
