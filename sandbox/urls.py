@@ -5,4 +5,5 @@ urlpatterns = [
     path("bigcommerce/", include("sandbox.bigcommerce.urls")),
     path("bigcommerce-login/", include("sandbox.bigcommerce.login_urls")),
     path("friendbuy/", include("sandbox.friendbuy.urls")),
+    path("storefront/", include("sandbox.storefront.urls")),
 ]

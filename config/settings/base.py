@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "storefront",
     "referrals",
@@ -82,6 +84,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Webhook views manage their own transactions: the raw delivery must be committed before processing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The demo serves threads that write at once (a page's capture call beside a webhook): take the
+    # write lock at BEGIN and wait for it rather than failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,11 +127,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Rewards and coupons (referrals.reward_tasks, coupons.tasks).
+CELERY_BEAT_SCHEDULE.update({
+    "coupons-reconcile-minting": {"task": "coupons.reconcile_minting", "schedule": 300.0},
+    "coupons-refill-pools": {"task": "coupons.refill_pools", "schedule": 3600.0},
+    "rewards-expire-due": {"task": "referrals.rewards_expire_due", "schedule": 3600.0},
+    "rewards-issue-pending": {"task": "referrals.rewards_issue_pending", "schedule": 900.0},
+    "rewards-loyalty-events-retry": {"task": "referrals.loyalty_events_retry", "schedule": 900.0},
+})
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # One JSON error shape for every API error: {"error": {"code", "message", "fields"}}.
+    "EXCEPTION_HANDLER": "storefront.api_support.storefront_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Widget API throttles (storefront.api_support), counted in the default cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "storefront_ip": env("STOREFRONT_API_RATE_PER_IP", default="120/min"),
+        "storefront_store": env("STOREFRONT_API_RATE_PER_STORE", default="6000/min"),
+    },
 }
 
 LOGGING = {
@@ -139,3 +161,51 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The widget API's OpenAPI schema (/api/schema/) and docs (/api/docs/, offline through the sidecar).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BigCommerce-Friendbuy storefront widget API",
+    "DESCRIPTION": "Called by the scripts this app installs on a BigCommerce storefront.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["storefront.api_support.only_storefront_api"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Cache: throttle counters, cached referral links, CORS origins. Shared across processes when
+# REDIS_URL/CACHE_URL is set (Django's built-in Redis backend), else per-process memory.
+_CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    ),
+}
+
+# Storefront scripts are re-checked (missing re-created, drift repaired) every 6 hours.
+CELERY_BEAT_SCHEDULE["storefront-scripts-check"] = {
+    "task": "storefront.scripts_check_all",
+    "schedule": 6 * 60 * 60,
+}
+# Order/customer lifecycle: repair hooks, send due outbox events, reconcile recent paid orders.
+CELERY_BEAT_SCHEDULE["storefront-webhooks-repair"] = {
+    "task": "storefront.webhooks_repair_all",
+    "schedule": 6 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["referrals-outbox-dispatch-due"] = {
+    "task": "referrals.outbox_dispatch_due",
+    "schedule": 60,
+}
+CELERY_BEAT_SCHEDULE["referrals-reconcile-orders"] = {
+    "task": "referrals.reconcile_orders",
+    "schedule": 24 * 60 * 60,
+}
+# Fraud: decide long-held items as each store chose (hourly), and build yesterday's summary (daily).
+CELERY_BEAT_SCHEDULE["fraud_auto_decide"] = {"task": "fraud.auto_decide", "schedule": 60 * 60}
+CELERY_BEAT_SCHEDULE["fraud-daily-summary"] = {"task": "fraud.daily_summary", "schedule": 24 * 60 * 60}
+# Friendbuy analytics (shares, clicks, sign-ups, purchases, advocate rewards) for the reports, nightly.
+CELERY_BEAT_SCHEDULE["referrals-analytics-sync"] = {"task": "referrals.analytics_sync_all", "schedule": 24 * 60 * 60}

@@ -17,6 +17,8 @@ from referrals.services import friendbuy_connect
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
 from sandbox.friendbuy import world as fb_world
+from sandbox.friendbuy.models import FakeMerchant
+from sandbox.storefront.demo import prepare_demo_storefront
 from storefront.http import build_session
 from storefront.models import Store
 
@@ -36,7 +38,8 @@ class Command(BaseCommand):
         store = self._install_store()
         connection = self._connect_friendbuy(store)
         self._after_connect(store)
-        self._summary(store, connection)
+        storefront = self._storefront(store)
+        self._summary(store, connection, storefront)
 
     def _admin_user(self):
         user_model = get_user_model()
@@ -61,12 +64,9 @@ class Command(BaseCommand):
 
     def _connect_friendbuy(self, store: Store) -> FriendbuyConnection:
         existing = FriendbuyConnection.objects.filter(store=store).first()
-        merchant = fb_world.create_merchant(
-            merchant_id=existing.merchant_id if existing else None,
-            api_key=existing.api_key if existing else None,
-            api_secret=existing.api_secret if existing else None,
-            webhook_secret=existing.webhook_secret if existing else None,
-        )
+        merchant = (FakeMerchant.objects.filter(merchant_id=existing.merchant_id).first() if existing else None)
+        merchant = merchant or fb_world.create_merchant()
+        # The real service, as the merchant's form would call it (it checks the credentials first).
         return friendbuy_connect(
             store=store, merchant_id=merchant.merchant_id, api_key=merchant.api_key,
             api_secret=merchant.api_secret, webhook_secret=merchant.webhook_secret,
@@ -84,7 +84,10 @@ class Command(BaseCommand):
         fraud = play_demo_fraud(store=store)
         self.stdout.write(f"Fraud cases played: {fraud}")
 
-    def _summary(self, store: Store, connection: FriendbuyConnection) -> None:
+    def _storefront(self, store: Store) -> dict:
+        return prepare_demo_storefront(store=store)
+
+    def _summary(self, store: Store, connection: FriendbuyConnection, storefront: dict) -> None:
         jwt = bc_world.signed_payload_jwt(
             store_hash=DEMO_STORE, user_id=OWNER["user_id"], user_email=OWNER["user_email"],
             owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
@@ -93,3 +96,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  Admin:       {settings.APP_URL}/admin/  (user '{ADMIN_USERNAME}', password '{ADMIN_PASSWORD}')")
         self.stdout.write(f"  Merchant UI: {settings.APP_URL}/bigcommerce/load?signed_payload_jwt={jwt}")
         self.stdout.write(f"  Store:       {store.store_hash} ({store.status}); Friendbuy {connection.get_health_display()}")
+        self.stdout.write(f"  Storefront:  {storefront['home']}  (log in as Ada, share, open as Fred, order)")
+        self.stdout.write(f"  Support:     {settings.APP_URL}/admin/support/lookup/?q=jane.doe%2Bref%40googlemail.com")

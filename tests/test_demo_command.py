@@ -1,0 +1,27 @@
+"""`manage.py demo` (the README's first command after migrate) sets everything up, and can run twice."""
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from referrals.models import FriendbuyConnection, OrderSnapshot, Reward
+from storefront.models import InstalledScript, Store, WebhookSubscription
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_installs_the_store_connects_friendbuy_and_plays_the_journeys_idempotently():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "Demo ready." in out.getvalue()
+    store = Store.objects.get(store_hash="demostore")
+    assert store.is_installed
+    assert FriendbuyConnection.objects.get(store=store).health == FriendbuyConnection.Health.HEALTHY
+    assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
+    assert WebhookSubscription.objects.filter(store=store, is_active=True).count() >= 6
+    assert InstalledScript.objects.filter(store=store).count() == 5
+    orders, rewards = OrderSnapshot.objects.count(), Reward.objects.count()
+    assert orders >= 3 and rewards >= 2
+
+    call_command("demo", stdout=StringIO())
+    assert (OrderSnapshot.objects.count(), Reward.objects.count()) == (orders, rewards)
