@@ -1,7 +1,31 @@
 """referrals: the Friendbuy side (client, events out, webhooks in, rewards, attribution)."""
+
 from django.apps import AppConfig
 
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Friendbuy referrals"
+
+    def ready(self) -> None:
+        # storefront never imports referrals: we hand it our webhook handlers (DESIGN.md §2).
+        from storefront import handlers
+
+        # Admin modules register ModelAdmins; fraud_hooks and rewards connect their signal receivers.
+        from . import (  # noqa: F401
+            admin_attribution,
+            admin_lifecycle,
+            admin_rewards,
+            fraud_hooks,
+            lifecycle,
+            report_rollup,
+            rewards,
+            support_admin,
+        )
+
+        report_rollup.connect_receivers()
+
+        handlers.register("store/order/", lifecycle.handle_order_delivery)
+        handlers.register("store/customer/created", lifecycle.handle_customer_delivery)
+        handlers.register("store/customer/updated", lifecycle.handle_customer_delivery)
+        handlers.register("store/customer/deleted", lifecycle.handle_customer_delivery)

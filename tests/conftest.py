@@ -2,7 +2,13 @@
 import pytest
 
 pytest_plugins: list[str] = [
-    "tests.fixtures_celery", "tests.fixtures_friendbuy", "tests.fixtures_install", "tests.fixtures_bigcommerce",
+    "tests.fixtures_celery", "tests.fixtures_friendbuy", "tests.fixtures_install",
+    "tests.fixtures_bigcommerce",
+    "tests.fixtures_lifecycle",
+    "tests.fixtures_storefront",
+    "tests.fixtures_rewards",
+    "tests.fixtures_fraud",
+    "tests.fixtures_support",
 ]
 
 

@@ -1,0 +1,85 @@
+"""The merchant's attribution reports on the load-page side (/app/reports/, framed by the control panel),
+always for request.store; `report_context` and `report_csv` are shared with the staff admin view."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from storefront.models import Store
+from storefront.session import store_user_required
+
+from . import reporting
+from .report_charts import bar_chart, line_chart
+from .report_rollup import reports_refresh
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def window_from(params) -> reporting.Window:
+    months = params.get("months", "12")
+    return reporting.report_window(
+        months=int(months) if months.isdigit() and 0 < int(months) <= 36 else 12,
+        grain=params.get("grain", "month"), start=_date(params.get("start")), end=_date(params.get("end")),
+    )
+
+
+def _label(period: date, grain: str) -> str:
+    return period.strftime("%Y-%m") if grain == "month" else period.isoformat()
+
+
+def report_context(*, store: Store, params) -> dict:
+    """Everything the report templates show for one store and the window in `params`."""
+    window = window_from(params)
+    reports_refresh(store_id=store.pk, window_start=window.start.date())
+    rows = reporting.period_report(store_id=store.pk, window=window)
+    points = [(_label(r["period"], window.grain), r) for r in rows]
+    return {
+        "report_store": store, "window": window, "rows": rows, "totals": reporting.totals(rows),
+        "campaigns": reporting.campaign_report(store_id=store.pk, window=window),
+        "currencies": reporting.currency_report(store_id=store.pk, window=window),
+        "funnel": reporting.funnel_report(store_id=store.pk, window=window),
+        "currency": store.default_currency,
+        "chart_revenue": bar_chart([(p, r["referred_revenue"]) for p, r in points],
+                                   title=f"Referred revenue ({store.default_currency})"),
+        "chart_orders": line_chart([(p, r["referred_orders"]) for p, r in points], title="Referred orders"),
+        "grains": list(reporting.GRAINS), "params": params,
+    }
+
+
+def report_csv(*, store: Store, params) -> HttpResponse:
+    window = window_from(params)
+    reports_refresh(store_id=store.pk, window_start=window.start.date())
+    rows = reporting.period_report(store_id=store.pk, window=window)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"referrals-{store.store_hash}-{window.start:%Y%m%d}-{window.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([*reporting.CSV_COLUMNS, "currency"])
+    for r in rows:
+        writer.writerow([r.get(c) if r.get(c) is not None else "" for c in reporting.CSV_COLUMNS]
+                        + [store.default_currency])
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+@store_user_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """GET /app/reports/ (?grain=day|week|month&months=12&start=&end=&format=csv)."""
+    if request.GET.get("format") == "csv":
+        return report_csv(store=request.store, params=request.GET)
+    return render(request, "referrals/reports.html", {
+        "store": request.store, "store_user": request.store_user,
+        **report_context(store=request.store, params=request.GET),
+    })

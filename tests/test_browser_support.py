@@ -1,0 +1,81 @@
+"""Support and reports in a real (headless Chromium) browser against the live app: a support person
+logs into the admin, looks up the friend by email and reads the diagnosis; a merchant opens the app
+from the control panel (/bigcommerce/load), sees the reports with a rendered chart and downloads the CSV."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from referrals.roles import SUPPORT_GROUP, roles_setup
+from sandbox.bigcommerce.tokens import signed_payload_jwt
+from tests.fixtures_support import Builder
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright is not installed")
+
+
+@pytest.fixture
+def live(transactional_db, live_server, settings, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test only touches the ORM between steps.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.APP_URL = live_server.url
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield live_server.url, browser
+        finally:
+            browser.close()
+
+
+def test_support_person_reads_the_diagnosis_for_a_friend_email(live, support_store, django_user_model):
+    url, browser = live
+    roles_setup()
+    user = django_user_model.objects.create_user(username="sam", password="pw-for-browser-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    Builder(support_store).order(4242, email="Friend.Person@gmail.com", at=timezone.now() - timedelta(days=2))
+
+    page = browser.new_page()
+    page.goto(f"{url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "pw-for-browser-1")
+    page.click("input[type=submit]")
+    page.click("a[href='/admin/referrals/supportlookup/']")
+    page.fill("input[name=q]", "friendperson+ref@gmail.com")
+    page.click("input[type=submit][value='Look up']")
+    diagnosis = page.locator(".diagnosis")
+    sync_api.expect(diagnosis).to_contain_text("Order 4242 carried no referral signal")
+    sync_api.expect(page.locator("a", has_text="Link to a referral")).to_be_visible()
+
+
+def test_merchant_sees_the_reports_chart_and_downloads_the_csv(live, support_store):
+    url, browser = live
+    build = Builder(support_store)
+    order = build.order(501, email="a@example.com", at=timezone.now() - timedelta(days=40))
+    build.attribution(order)
+    build.order(502, email="b@example.com", at=timezone.now() - timedelta(days=10))
+    token = signed_payload_jwt(store_hash=support_store.store_hash, user_id=4711, user_email="merchant@example.com",
+                               owner_id=4711, owner_email="merchant@example.com")
+
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page.click("text=Open the reports")
+    sync_api.expect(page.locator("svg.chart rect.bar").first).to_be_attached()
+    assert page.locator("svg.chart rect.bar").count() >= 2
+    with page.expect_download() as info:
+        page.click("a.csv-link")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    content = Path(download.path()).read_text(encoding="utf-8")
+    assert content.splitlines()[0].startswith("period,orders,revenue,referred_orders")
