@@ -62,9 +62,8 @@ def celery_worker_process(transactional_db, tmp_path):
 
 
 def _forget_connections():
-    """Drop pooled broker connections so the next publish connects to the broker now configured."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Forget the app's pools so the next publish connects to the broker now configured. (Closing them
+    would close kombu's process-wide pool for that URL, which the app would then be handed back.)"""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
