@@ -130,3 +130,22 @@ def test_load_page_html_never_carries_raw_secrets(journey, load_app):
     browser = Client()
     load_app(http_client=browser)  # a fresh session for the owner, then the page as they see it
     _assert_absent(browser.get("/app/").content.decode(), secrets, "load page")
+
+
+def test_error_reports_cleanse_tokens_in_locals_and_authorization_headers(rf):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    def call_bigcommerce(access_token):
+        raise RuntimeError("boom")
+
+    # Built at run time so that the source lines quoted in the report don't contain the values.
+    bearer, bc_token, access = ("secret-bearer-" + "token-123"), ("bc-tok-" + "456"), ("bc-access-" + "token-789")
+    request = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {bearer}", HTTP_X_AUTH_TOKEN=bc_token)
+    try:
+        call_bigcommerce(access)
+    except RuntimeError:
+        text = ExceptionReporter(request, *sys.exc_info()).get_traceback_text()
+    for secret in (bearer, bc_token, access):
+        assert secret not in text

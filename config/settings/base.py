@@ -150,6 +150,9 @@ REST_FRAMEWORK = {
     },
 }
 
+# Error reports cleanse secret-named settings, headers (incl. Authorization) and local variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "storefront.error_reports.SecretSafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
