@@ -10,8 +10,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action, confirmed_data
 from storefront.models import Store
 
 from . import selectors
@@ -27,12 +29,13 @@ from .models import (
 )
 from .services import PAST, DecisionError, assessment_decide, block_list_import_csv, block_value
 
-
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[(Decision.APPROVE, "Approve"), (Decision.REJECT, "Reject")],
-                                 widget=forms.HiddenInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=True,
-                           help_text="Why: recorded with your name and the time.")
+# The decision rides along hidden (chosen on the queue page); the note is the reviewer's required reason.
+DECISION_FIELDS = {
+    "decision": forms.ChoiceField(choices=[(Decision.APPROVE, "Approve"), (Decision.REJECT, "Reject")],
+                                  widget=forms.HiddenInput),
+    "note": forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=True,
+                            help_text="Why: recorded with your name and the time."),
+}
 
 
 class BlockListImportForm(forms.Form):
@@ -95,24 +98,25 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
     def decide_view(self, request, pk: int):
         assessment = get_object_or_404(Assessment.objects.select_related("store"), pk=pk)
-        if request.method == "POST" and request.POST.get("confirm") == "yes":
-            form = DecisionForm(request.POST)
+        decision = request.POST.get("decision") or request.GET.get("decision") or ""
+        page = confirm_action(
+            self, request, title=f"{decision.capitalize() or 'Decide'} {assessment}?",
+            explanation=format_html("{} <strong>{}</strong>? This is recorded with your name, the time and your "
+                                    "note.", capfirst(decision), assessment),
+            objects=assessment.hits, describe=lambda hit: format_html("<strong>{}</strong>: {}", hit.get("rule"),
+                                                                      hit.get("evidence")),
+            extra_fields=DECISION_FIELDS, initial={"decision": decision}, confirm_label=f"Yes, {decision}",
+            cancel_url=reverse("admin:fraud_assessment_queue"))
+        if page is not None:
+            return page
+        data = confirmed_data(request)
+        try:
+            assessment_decide(assessment=assessment, decision=data["decision"], note=data["note"], user=request.user)
+        except DecisionError as exc:
+            self.message_user(request, str(exc), messages.WARNING)
         else:
-            form = DecisionForm(initial={"decision": request.GET.get("decision") or request.POST.get("decision")})
-        if form.is_bound and form.is_valid():
-            try:
-                assessment_decide(assessment=assessment, decision=form.cleaned_data["decision"],
-                                  note=form.cleaned_data["note"], user=request.user)
-            except DecisionError as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-            else:
-                self.message_user(request, f"{assessment}: {PAST[form.cleaned_data['decision']]}.", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:fraud_assessment_queue"))
-        decision = form["decision"].value() or ""
-        return TemplateResponse(request, "admin/fraud/confirm_decision.html", {
-            **self.admin_site.each_context(request), "title": f"{decision.capitalize() or 'Decide'} {assessment}?",
-            "assessment": assessment, "form": form, "decision": decision, "opts": self.model._meta,
-        })
+            self.message_user(request, f"{assessment}: {PAST[data['decision']]}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:fraud_assessment_queue"))
 
 
 @admin.register(BlockListEntry)

@@ -4,10 +4,8 @@ The encrypted columns are excluded from every form and list; the redacted displa
 them, so not even the change page's HTML holds a raw key, secret or token.
 """
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.template.response import TemplateResponse
 
-from storefront.admin_base import StoreScopedAdmin
+from storefront.admin_base import StoreScopedAdmin, confirm_action
 
 from .models import FriendbuyConnection
 from .services import friendbuy_check_health
@@ -60,14 +58,15 @@ class FriendbuyConnectionAdmin(StoreScopedAdmin):
     @admin.action(description="Check Friendbuy connection", permissions=["view"])
     def check_friendbuy_connection(self, request, queryset):
         """Read-only check (a fresh token from /v1/authorization); asks for confirmation first."""
-        if request.POST.get("confirm") != "yes":
-            return TemplateResponse(request, "admin/referrals/check_friendbuy_confirm.html", {
-                **self.admin_site.each_context(request),
-                "title": "Check Friendbuy connections?",
-                "connections": queryset.select_related("store"),
-                "opts": self.model._meta,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            })
+        page = confirm_action(
+            self, request, title="Check Friendbuy connections?", action="check_friendbuy_connection",
+            explanation="Ask Friendbuy for a fresh token with the stored credentials of these connections? Nothing "
+                        "is changed except each connection's health, last check and last error.",
+            objects=queryset.select_related("store"),
+            describe=lambda connection: f"{connection.store} — {connection.merchant_id}",
+            confirm_label="Yes, check them")
+        if page is not None:
+            return page
         healthy = failing = 0
         for connection in queryset.select_related("store"):
             connection = friendbuy_check_health(connection=connection)

@@ -2,10 +2,8 @@
 storefront settings are editable, installed scripts can be re-checked (behind a confirmation page)."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.template.response import TemplateResponse
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action
 from storefront.bigcommerce import BigCommerceError
 from storefront.models import InstalledScript, Store, StorefrontSettings
 from storefront.scripts import scripts_ensure
@@ -61,19 +59,21 @@ class InstalledScriptAdmin(ReadOnlyAdmin):
     def recheck_scripts(self, request, queryset):
         rows = list(queryset.select_related("store"))
         stores = list({row.store_id: row.store for row in rows}.values())
-        if request.POST.get("confirm") != "yes":
-            return TemplateResponse(
-                request,
-                "admin/storefront/recheck_scripts_confirm.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Re-check storefront scripts?",
-                    "rows": rows,
-                    "stores": stores,
-                    "opts": self.model._meta,
-                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                },
-            )
+        page = confirm_action(
+            self,
+            request,
+            title="Re-check storefront scripts?",
+            explanation=(
+                "Re-check the storefront scripts of these stores with BigCommerce? Missing scripts are "
+                "re-created, changed ones are put back, unwanted ones are deleted."
+            ),
+            objects=rows,
+            describe=lambda row: f"{row.store.store_hash} — {row.name}",
+            action="recheck_scripts",
+            confirm_label="Yes, re-check them",
+        )
+        if page is not None:
+            return page
         for store in stores:
             if store.status != Store.Status.INSTALLED:
                 self.message_user(request, f"{store}: not installed, skipped.", messages.WARNING)

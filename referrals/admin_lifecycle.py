@@ -4,8 +4,7 @@ confirmation page and are audited in Django's LogEntry."""
 
 from django.contrib import admin, messages
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
-from storefront.admin_webhooks import confirmation_page
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action
 
 from .lifecycle import customer_erase
 from .models import (
@@ -100,19 +99,20 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Replay selected failed/dead events", permissions=["view"])
     def replay_events(self, request, queryset):
-        if request.POST.get("confirm") != "yes":
-            return confirmation_page(
-                self,
-                request,
-                queryset,
-                action="replay_events",
-                title="Replay outbox events?",
-                explanation=(
-                    "Failed and dead events get a fresh set of attempts and are sent now. Events "
-                    "already sent (or in flight) are skipped: they are never sent twice."
-                ),
-                confirm_label="Yes, send them again",
-            )
+        page = confirm_action(
+            self,
+            request,
+            objects=queryset[:200],
+            action="replay_events",
+            title="Replay outbox events?",
+            explanation=(
+                "Failed and dead events get a fresh set of attempts and are sent now. Events "
+                "already sent (or in flight) are skipped: they are never sent twice."
+            ),
+            confirm_label="Yes, send them again",
+        )
+        if page is not None:
+            return page
         eligible = list(queryset.filter(state__in=[OutboxEvent.State.FAILED, OutboxEvent.State.DEAD]))
         replayed = outbox_replay(event_ids=[event.pk for event in eligible])
         for event in eligible:
@@ -146,20 +146,21 @@ class CustomerIdentityAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Erase personal data (privacy request)", permissions=["view"])
     def erase_customers(self, request, queryset):
-        if request.POST.get("confirm") != "yes":
-            return confirmation_page(
-                self,
-                request,
-                queryset,
-                action="erase_customers",
-                title="Erase these customers' personal data?",
-                explanation=(
-                    "Friendbuy is asked to delete their data (irreversible), and their email, names, "
-                    "IP addresses, user agents and addresses are blanked here. Order totals and "
-                    "statuses are kept, anonymised."
-                ),
-                confirm_label="Yes, erase",
-            )
+        page = confirm_action(
+            self,
+            request,
+            objects=queryset[:200],
+            action="erase_customers",
+            title="Erase these customers' personal data?",
+            explanation=(
+                "Friendbuy is asked to delete their data (irreversible), and their email, names, "
+                "IP addresses, user agents and addresses are blanked here. Order totals and "
+                "statuses are kept, anonymised."
+            ),
+            confirm_label="Yes, erase",
+        )
+        if page is not None:
+            return page
         actor = f"admin:{request.user.get_username()}"
         for identity in queryset.select_related("store"):
             result = customer_erase(

@@ -3,12 +3,10 @@
 Staff actions (approve, reject, re-issue, revoke) go through a confirmation page that requires a
 reason; each change is a RewardTransition with the staff user as actor.
 """
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin
+from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action, confirmed_data
 from storefront.bigcommerce import BigCommerceError
 
 from .models import (
@@ -24,11 +22,6 @@ from .models import (
 from .rewards import IllegalTransition, reward_issue, reward_reverse, reward_transition
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=True, max_length=1000,
-                             help_text="Recorded in the reward's history.")
-
-
 class RewardTransitionInline(admin.TabularInline):
     model = RewardTransition
     extra = 0
@@ -42,18 +35,17 @@ class RewardTransitionInline(admin.TabularInline):
 
 def _confirm(modeladmin, request, queryset, *, action: str, verb: str, question: str, apply) -> TemplateResponse | None:
     """Show the confirmation page until a reason is posted, then apply `apply(reward, reason, user)`."""
-    form = ReasonForm(request.POST if request.POST.get("confirm") == "yes" else None)
-    if not form.is_bound or not form.is_valid():
-        return TemplateResponse(request, "admin/rewards/confirm_action.html", {
-            **modeladmin.admin_site.each_context(request),
-            "title": f"{verb.capitalize()} rewards?", "question": question, "verb": verb, "action": action,
-            "rewards": queryset.select_related("coupon"), "form": form, "opts": modeladmin.model._meta,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        })
+    page = confirm_action(
+        modeladmin, request, title=f"{verb.capitalize()} rewards?", explanation=question, action=action,
+        objects=queryset.select_related("coupon"), describe=_describe, confirm_label=f"Yes, {verb}",
+        reason_required=True, reason_help="Recorded in the reward's history.")
+    if page is not None:
+        return page
+    reason = confirmed_data(request)["reason"]
     done, failed = 0, []
     for reward in queryset:
         try:
-            apply(reward, form.cleaned_data["reason"], request.user)
+            apply(reward, reason, request.user)
             done += 1
         except (IllegalTransition, BigCommerceError) as exc:
             failed.append(f"{reward}: {exc}")
@@ -62,6 +54,10 @@ def _confirm(modeladmin, request, queryset, *, action: str, verb: str, question:
     modeladmin.message_user(request, f"{verb.capitalize()}: {done} done, {len(failed)} not possible.",
                             messages.SUCCESS if not failed else messages.WARNING)
     return None
+
+
+def _describe(reward: Reward) -> str:
+    return f"{reward} — {reward.get_state_display()}{f' ({reward.coupon.code})' if reward.coupon else ''}"
 
 
 def _approve(reward, reason, user):

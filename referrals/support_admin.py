@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from coupons.models import CouponCode
-from storefront.admin_base import ReadOnlyAdmin
+from storefront.admin_base import ReadOnlyAdmin, confirm_action, confirmed_data
 from storefront.models import Store, WebhookDelivery
 
 from . import (
@@ -147,15 +148,12 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/support/lookup.html", context)
 
 
-class ActionForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=True,
-                             help_text="Why — recorded in the audit log and the item's own history.")
-
-
-class LinkOrderForm(ActionForm):
-    referral_code = forms.CharField(max_length=128, help_text="The advocate's referral code (from their link).")
-    advocate_customer_id = forms.CharField(max_length=64, required=False)
-    campaign_id = forms.CharField(max_length=64, required=False)
+# What a manual referral needs besides the reason every support action asks for.
+LINK_ORDER_FIELDS = {
+    "referral_code": forms.CharField(max_length=128, help_text="The advocate's referral code (from their link)."),
+    "advocate_customer_id": forms.CharField(max_length=64, required=False),
+    "campaign_id": forms.CharField(max_length=64, required=False),
+}
 
 
 ACTIONS = {
@@ -242,24 +240,27 @@ def action_view(request: HttpRequest, name: str, target: int) -> HttpResponse:
                                    detail="Read-only role.")
         raise PermissionDenied("Your role is read-only: support actions need the Support staff role.")
     store, what = _describe(name, target)
-    form_class = LinkOrderForm if name == "link_order" else ActionForm
     back = request.POST.get("back") or request.GET.get("back") or reverse("admin:support-lookup")
     if not back.startswith("/"):
         back = reverse("admin:support-lookup")
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = _perform(name, target, form.cleaned_data, request.user)
-        except support_actions.ActionFailed as exc:
-            messages.error(request, f"{ACTIONS[name][0]}: not done — {exc}")
-        else:
-            messages.success(request, f"{ACTIONS[name][0]}: {entry.detail}")
-        return HttpResponseRedirect(back)
     title, explanation = ACTIONS[name]
-    return TemplateResponse(request, "admin/support/confirm.html", {
-        **admin.site.each_context(request), "title": f"{title}?", "explanation": explanation, "what": what,
-        "store": store, "form": form, "back": back,
-    })
+    page = confirm_action(
+        None, request, title=f"{title}?",
+        explanation=f"{explanation} Recorded in the staff audit log with your name and reason.",
+        objects=[format_html("<strong>{}</strong>{}", what,
+                             format_html(" in store <code>{}</code>", store.store_hash) if store else "")],
+        reason_required=True, reason_help="Why — recorded in the audit log and the item's own history.",
+        extra_fields=LINK_ORDER_FIELDS if name == "link_order" else None, confirm_on_post=True,
+        hidden={"back": back}, cancel_url=back, breadcrumbs=[("Customer lookup", back)], confirm_label="Yes, do it")
+    if page is not None:
+        return page
+    try:
+        entry = _perform(name, target, confirmed_data(request), request.user)
+    except support_actions.ActionFailed as exc:
+        messages.error(request, f"{ACTIONS[name][0]}: not done — {exc}")
+    else:
+        messages.success(request, f"{ACTIONS[name][0]}: {entry.detail}")
+    return HttpResponseRedirect(back)
 
 
 def reports_view(request: HttpRequest) -> HttpResponse:

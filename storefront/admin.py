@@ -1,6 +1,7 @@
 """Admin for stores, their users and the outbound call log. Secrets are shown redacted only."""
 from django.contrib import admin
 
+from . import admin_webhooks  # noqa: F401  (registers the webhook admins; autodiscover only imports this module)
 from .admin_base import ReadOnlyAdmin
 from .models import OutboundCall, Store, StoreUser
 

@@ -1,32 +1,10 @@
 """Admin for webhook subscriptions and the webhook inbox: read-only logs, replay behind a confirmation page."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.template.response import TemplateResponse
 
-from .admin_base import ReadOnlyAdmin
+from .admin_base import ReadOnlyAdmin, confirm_action
 from .handlers import deliveries_replay
 from .models import WebhookDelivery, WebhookSubscription
-
-
-def confirmation_page(
-    modeladmin, request, queryset, *, action: str, title: str, explanation: str, confirm_label: str
-) -> TemplateResponse:
-    """The page an admin action shows before it acts (the action re-posts with confirm=yes)."""
-    return TemplateResponse(
-        request,
-        "admin/lifecycle/confirm_action.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "explanation": explanation,
-            "confirm_label": confirm_label,
-            "action": action,
-            "objects": queryset[:200],
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        },
-    )
 
 
 @admin.register(WebhookSubscription)
@@ -88,20 +66,21 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Replay selected deliveries (process again)", permissions=["view"])
     def replay_deliveries(self, request, queryset):
-        if request.POST.get("confirm") != "yes":
-            return confirmation_page(
-                self,
-                request,
-                queryset,
-                action="replay_deliveries",
+        page = confirm_action(
+            self,
+            request,
+            objects=queryset[:200],
+            action="replay_deliveries",
                 title="Replay webhook deliveries?",
-                explanation=(
-                    "Each valid delivery is processed again: the order or customer is re-fetched from "
-                    "BigCommerce. Nothing already sent to Friendbuy is sent again. Rejected and "
-                    "duplicate deliveries are skipped."
-                ),
-                confirm_label="Yes, replay them",
-            )
+            explanation=(
+                "Each valid delivery is processed again: the order or customer is re-fetched from "
+                "BigCommerce. Nothing already sent to Friendbuy is sent again. Rejected and "
+                "duplicate deliveries are skipped."
+            ),
+            confirm_label="Yes, replay them",
+        )
+        if page is not None:
+            return page
         replayed = deliveries_replay(delivery_ids=list(queryset.values_list("pk", flat=True)))
         for delivery in queryset:
             self.log_change(request, delivery, "Replayed from the admin.")
