@@ -83,8 +83,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, *, workers: int = 2, extra_env: dict | None = None):
-    """gunicorn (sync workers) serving bench.settings on 127.0.0.1:port, once it answers."""
+def start_server(port: int, *, workers: int = 2, threads: int = 1, extra_env: dict | None = None):
+    """gunicorn serving bench.settings on 127.0.0.1:port, once it answers: sync workers, or gthread
+    workers (which keep connections alive between requests) when `threads` > 1."""
     import subprocess
     import time
 
@@ -107,7 +108,9 @@ def start_server(port: int, *, workers: int = 2, extra_env: dict | None = None):
             "--workers",
             str(workers),
             "--worker-class",
-            "sync",
+            "sync" if threads == 1 else "gthread",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

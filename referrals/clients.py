@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storefront.services import outbound_call_record
+from storefront.clients import store_recorder
 
 from .friendbuy import FriendbuyClient
 from .models import FriendbuyConnection
@@ -56,6 +56,6 @@ def friendbuy_for(connection: FriendbuyConnection) -> FriendbuyClient:
         api_key=connection.api_key,
         api_secret=connection.api_secret,
         store_hash=connection.store.store_hash,
-        recorder=outbound_call_record,
+        recorder=store_recorder(connection.store_id),
         token_cache=ConnectionTokenCache(connection),
     )

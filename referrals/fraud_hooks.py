@@ -64,10 +64,22 @@ def _addresses(addresses) -> tuple[tuple[str, ...], str]:
     return hashes, first
 
 
-def person_for_order(*, snapshot: OrderSnapshot, billing: dict | None = None, transactions=None) -> Person:
-    """The shopper behind an order, with the device and user agent the storefront reported for it."""
+def _attribution_link(snapshot: OrderSnapshot) -> OrderAttributionLink | None:
+    return OrderAttributionLink.objects.filter(store=snapshot.store, bc_order_id=snapshot.bc_order_id).first()
+
+
+_UNKNOWN = object()
+
+
+def person_for_order(*, snapshot: OrderSnapshot, billing: dict | None = None, transactions=None,
+                     link: OrderAttributionLink | object | None = _UNKNOWN) -> Person:
+    """The shopper behind an order, with the device and user agent the storefront reported for it.
+
+    `link`: the order's attribution link when the caller already looked it up (None: it has none).
+    """
     store = snapshot.store
-    link = OrderAttributionLink.objects.filter(store=store, bc_order_id=snapshot.bc_order_id).first()
+    if link is _UNKNOWN:
+        link = _attribution_link(snapshot)
     shipping, shipping_text = _addresses(snapshot.shipping_addresses)
     billing_hash = normalise.address_hash(billing) if billing else ""
     key = (snapshot.identity.friendbuy_customer_id if snapshot.identity_id else "") or friendbuy_customer_id(
@@ -125,7 +137,7 @@ def advocate_person(*, store: Store, customer_id: str = "", email: str = "",
 # --- conversions --------------------------------------------------------------------------------------
 
 
-def _referral_of(snapshot: OrderSnapshot) -> dict | None:
+def _referral_of(snapshot: OrderSnapshot, *, link: OrderAttributionLink | None) -> dict | None:
     """Who referred this order and how we know: a friend code on the order, or a signed referral visit."""
     codes = [normalise.code_key(c.get("code") if isinstance(c, dict) else c) for c in snapshot.coupon_codes or []]
     store = snapshot.store
@@ -134,7 +146,6 @@ def _referral_of(snapshot: OrderSnapshot) -> dict | None:
         capture_query |= Q(bc_customer_id=snapshot.customer_id)
     if snapshot.email:
         capture_query |= Q(email__iexact=snapshot.email)
-    link = OrderAttributionLink.objects.filter(store=store, bc_order_id=snapshot.bc_order_id).first()
     if link is not None:
         capture_query |= Q(device_id=link.device_id)
     # Self-referral captures count here (attribution ignores them; fraud wants to see them).
@@ -168,10 +179,12 @@ def _order_documents(snapshot: OrderSnapshot) -> tuple[dict | None, list | None]
 
 def conversion_assess(*, snapshot: OrderSnapshot) -> Assessment | None:
     """Record a paid order's signals; assess it when a referral led to it; mirror the decision."""
-    referral = _referral_of(snapshot)
+    # One lookup of the order's attribution link serves both the referral and the person.
+    link = _attribution_link(snapshot)
+    referral = _referral_of(snapshot, link=link)
     store = snapshot.store
     billing, transactions = _order_documents(snapshot) if referral is not None else (None, None)
-    who = person_for_order(snapshot=snapshot, billing=billing, transactions=transactions)
+    who = person_for_order(snapshot=snapshot, billing=billing, transactions=transactions, link=link)
     signals_record(store_id=store.pk, subject_kind="order", subject_id=str(snapshot.bc_order_id), person=who,
                    codes=tuple(normalise.code_key(str(c)) for c in snapshot.coupon_codes or []),
                    at=snapshot.first_paid_at)

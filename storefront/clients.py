@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .bigcommerce import BigCommerceClient
+from .http import Recorder
 from .services import outbound_call_record
 
 if TYPE_CHECKING:
     from .models import Store
+
+
+def store_recorder(store_id: int | None) -> Recorder:
+    """The OutboundCall recorder bound to a known store, so no attempt looks the store up by hash."""
+    return partial(outbound_call_record, store_id=store_id) if store_id else outbound_call_record
 
 
 def bigcommerce_for(store: Store) -> BigCommerceClient:
@@ -16,5 +23,5 @@ def bigcommerce_for(store: Store) -> BigCommerceClient:
     return BigCommerceClient(
         store_hash=store.store_hash,
         access_token=store.access_token,
-        recorder=outbound_call_record,
+        recorder=store_recorder(store.pk),
     )

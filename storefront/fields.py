@@ -30,8 +30,16 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    return _decrypt_cached(token, tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=1024)
+def _decrypt_cached(token: str, keys: tuple[str, ...], secret_key: str) -> str:
+    # Every read of a store decrypts the same few ciphertexts again (each webhook, each client built):
+    # a ciphertext always decrypts to the same plaintext under the same keys, so the answer is keyed on
+    # both. Failures raise and are not cached.
     try:
-        return fernet().decrypt(token.encode()).decode()
+        return _fernet_for(keys, secret_key).decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured("A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from exc
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -80,6 +82,28 @@ def build_session() -> requests.Session:
     return session
 
 
+_local = threading.local()
+
+
+def shared_session(service: str) -> requests.Session:
+    """This thread's session for one integration, reused by every client of it so connections stay
+    open (keep-alive) across calls instead of a new TCP connection per client built.
+
+    Shared by clients of different tenants, so it keeps no cookies: the APIs authenticate with
+    per-request headers only. Keyed on the mounted adapters so a settings change gets a new session.
+    """
+    key = (service, tuple(sorted(settings.HTTP_ADAPTERS.items())))
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    session = sessions.get(key)
+    if session is None:
+        session = build_session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        sessions[key] = session
+    return session
+
+
 def _decode(response: requests.Response) -> Any:
     if not response.content:
         return None
@@ -107,10 +131,15 @@ class HttpTransport:
     headers: Mapping[str, str] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy.from_settings)
     timeout: tuple[float, float] = field(default_factory=lambda: tuple(settings.HTTP_TIMEOUT))
-    session: requests.Session = field(default_factory=build_session)
+    # None: this thread's shared session of the service (see shared_session).
+    session: requests.Session | None = None
     sleep: Callable[[float], None] = time.sleep
     # Keys secret only for this integration's calls (e.g. the one-time OAuth `code`).
     redact_keys: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.session is None:
+            self.session = shared_session(self.service)
 
     def request(
         self,

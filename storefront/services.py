@@ -38,12 +38,15 @@ class AccessRefused(Exception):
         self.status = status
 
 
-def outbound_call_record(record: CallRecord) -> OutboundCall:
-    """Persist one outbound attempt (already redacted by the transport)."""
-    store = (Store.objects.filter(store_hash=record.store_hash).only("id").first()
-             if record.store_hash else None)
+def outbound_call_record(record: CallRecord, *, store_id: int | None = None) -> OutboundCall:
+    """Persist one outbound attempt (already redacted by the transport).
+
+    A caller that knows the store passes `store_id`, saving a lookup by store hash on every attempt.
+    """
+    if store_id is None and record.store_hash:
+        store_id = Store.objects.filter(store_hash=record.store_hash).values_list("id", flat=True).first()
     return OutboundCall.objects.create(
-        store=store, service=record.service, method=record.method, path=record.path, url=record.url,
+        store_id=store_id, service=record.service, method=record.method, path=record.path, url=record.url,
         status=record.status, attempt=record.attempt, duration_ms=record.duration_ms, error=record.error,
         request_headers=record.request_headers, request_body=record.request_body,
         response_body=record.response_body,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -120,6 +121,11 @@ def _judge(store: Store | None, *, body: bytes, too_large: bool, secret_header: 
     return _Verdict(200, "Accepted.", WebhookDelivery.Status.RECEIVED, scope, resource_id, digest, valid=True)
 
 
+def _claim_scope():
+    connection = transaction.get_connection()
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def webhook_receive(
     *,
     public_id: str,
@@ -136,8 +142,12 @@ def webhook_receive(
     is computed first but is pure, and if computing it fails the raw call is still stored, with the
     traceback, before we answer 500 (so BigCommerce retries).
     """
+    # order_by() drops Store's default ordering: the lookup is by a unique column, a sort is wasted work.
     store = (
-        Store.objects.filter(public_id=public_id).only("id", "store_hash", "status", "webhook_secret").first()
+        Store.objects.filter(public_id=public_id)
+        .only("id", "store_hash", "status", "webhook_secret")
+        .order_by()
+        .first()
     )
     raw = {
         "store": store,
@@ -174,8 +184,11 @@ def webhook_receive(
     if not verdict.valid:
         return InboxAnswer(verdict.status, verdict.message, WebhookDelivery.objects.create(**fields))
     try:
-        with transaction.atomic():
-            # The partial unique constraint lets exactly one valid copy of (store, scope, id, hash) in.
+        # The partial unique constraint lets exactly one valid copy of (store, scope, id, hash) in.
+        # In autocommit the single INSERT is its own durable transaction (one round trip, not
+        # BEGIN/INSERT/COMMIT); inside a caller's transaction a savepoint keeps a conflict from
+        # breaking it.
+        with _claim_scope():
             delivery = WebhookDelivery.objects.create(**fields)
     except IntegrityError:
         delivery = WebhookDelivery.objects.create(**{**fields, "status": WebhookDelivery.Status.DUPLICATE})
