@@ -119,6 +119,11 @@ class RuleContext:
             week_since=self.now - WINDOW, day_since=self.now - timedelta(days=1),
         )
 
+    @cached_property
+    def reward_history(self) -> dict[str, dict]:
+        """The recipient's earlier rewards per window (reward_velocity, reward_allowance): one query."""
+        return selectors.reward_history(store_id=self.store_id, customer_key=self.who.customer_key, now=self.now)
+
     @property
     def advocate_history(self) -> list[dict]:
         """The advocate's own recorded signals (orders, visits…), to compare the friend against."""
@@ -286,23 +291,18 @@ def referral_velocity(ctx: RuleContext) -> str | None:
 def reward_velocity(ctx: RuleContext) -> str | None:
     key = ctx.who.customer_key
     limit = ctx.threshold("reward_velocity")
-    for days, allowed, label in ((1, limit, "today"), (7, limit * 3, "in 7 days")):
-        count = selectors.assessments_for(store_id=ctx.store_id, subject_type=Assessment.SubjectType.REWARD,
-                                          field="customer_key", key=key,
-                                          since=ctx.now - timedelta(days=days))["count"] + 1
+    for window, allowed, label in (("day", limit, "today"), ("week", limit * 3, "in 7 days")):
+        count = ctx.reward_history[window]["count"] + 1
         if count > allowed:
             return f"{mask_email(ctx.who.email) or key} has {count} rewards {label} (limit {allowed})"
     return None
 
 
 def reward_allowance(ctx: RuleContext) -> str | None:
-    key = ctx.who.customer_key
     limit = ctx.threshold("reward_allowance")
-    for since, allowed, label in ((ctx.now - timedelta(days=30), limit, "in 30 days"),
-                                  (ctx.now - timedelta(days=365), limit * 4, "in a year"),
-                                  (None, limit * 10, "in total")):
-        totals = selectors.assessments_for(store_id=ctx.store_id, subject_type=Assessment.SubjectType.REWARD,
-                                           field="customer_key", key=key, since=since)
+    for window, allowed, label in (("month", limit, "in 30 days"), ("year", limit * 4, "in a year"),
+                                   ("total", limit * 10, "in total")):
+        totals = ctx.reward_history[window]
         if totals["count"] + 1 > allowed:
             return (f"reward allowance exceeded: {totals['count'] + 1} rewards {label} "
                     f"(worth {totals['amount'] or 0} before this one; allowance {allowed})")

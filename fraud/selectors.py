@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -220,17 +220,22 @@ def _signal_lookups_portable(*, store_id, advocate_key, advocate_kinds, duplicat
     }
 
 
-def assessments_for(*, store_id: int, subject_type: str, field: str, key: str, since: datetime | None = None
-                    ) -> dict:
-    """Count and amount of a shopper's (or advocate's) assessments that were not rejected."""
-    if not key:
-        return {"count": 0, "amount": 0}
-    rows = Assessment.objects.filter(store_id=store_id, subject_type=subject_type, **{field: key}).exclude(
-        decision=Decision.REJECT)
-    if since is not None:
-        rows = rows.filter(created_at__gte=since)
-    totals = rows.aggregate(count=Count("id"), amount=Sum("amount"))
-    return {"count": totals["count"] or 0, "amount": totals["amount"] or 0}
+def reward_history(*, store_id: int, customer_key: str, now: datetime) -> dict[str, dict]:
+    """A recipient's rewards that were not rejected, counted (and summed) over the windows the velocity
+    and allowance rules look at, in one query: {"day"|"week"|"month"|"year"|"total": {count, amount}}."""
+    windows = {"day": 1, "week": 7, "month": 30, "year": 365}
+    if not customer_key:
+        return {name: {"count": 0, "amount": 0} for name in (*windows, "total")}
+    aggregates = {"total_count": Count("id"), "total_amount": Sum("amount")}
+    for name, days in windows.items():
+        recent = Q(created_at__gte=now - timedelta(days=days))
+        aggregates[f"{name}_count"] = Count("id", filter=recent)
+        aggregates[f"{name}_amount"] = Sum("amount", filter=recent)
+    totals = (Assessment.objects.filter(store_id=store_id, subject_type=Assessment.SubjectType.REWARD,
+                                        customer_key=customer_key)
+              .exclude(decision=Decision.REJECT).aggregate(**aggregates))
+    return {name: {"count": totals[f"{name}_count"] or 0, "amount": totals[f"{name}_amount"] or 0}
+            for name in (*windows, "total")}
 
 
 def review_queue(*, store_id: int | None = None) -> QuerySet[Assessment]:
