@@ -16,6 +16,7 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -44,6 +45,7 @@ from .models import (
     RewardTransition,
     ValidationCallback,
 )
+from .reward_selectors import shopper_rewards_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,9 @@ def reward_transition(*, reward: Reward, to_state: str, reason: str = "", user=N
             user=user, reason=reason, code=locked.coupon.code if locked.coupon else "",
             amount=locked.amount, currency=locked.currency or locked.unit[:20],
         )
+        # The shopper's widget shows this reward from a cache: forget it once the change is visible.
+        key = shopper_rewards_cache_key(store_id=locked.store_id, customer_id=locked.customer_id)
+        transaction.on_commit(lambda: cache.delete(key))
     return locked
 
 

@@ -63,13 +63,13 @@ def test_referral_link_needs_a_campaign(client, storefront_world):
 
 def test_my_rewards_lists_the_shoppers_minted_codes_and_nobody_elses(
         client, storefront_world, django_capture_on_commit_callbacks):
-    assert client.get(f"{API}/me/rewards", **storefront_world.headers(storefront_world.jwt())).json() == {
-        "rewards": []}
+    token = storefront_world.jwt(customer_id=7, email="ada@example.com")
+    # Asked before any reward exists: the (cached) answer is empty and must not outlive the new reward.
+    assert client.get(f"{API}/me/rewards", **storefront_world.headers(token)).json() == {"rewards": []}
     player = FriendbuyPlayer(storefront_world.store)
     with django_capture_on_commit_callbacks(execute=True):  # the webhook is processed after commit
         player.reward(amount="10.00", customer_id="7", email="ada@example.com")
         player.reward(amount="5.00", customer_id="8", email="bob@example.com")
-    token = storefront_world.jwt(customer_id=7, email="ada@example.com")
     rewards = client.get(f"{API}/me/rewards", **storefront_world.headers(token)).json()["rewards"]
     assert len(rewards) == 1
     assert (rewards[0]["state"], rewards[0]["amount"], rewards[0]["redeemed"], rewards[0]["usable"]) == (
