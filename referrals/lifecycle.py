@@ -744,7 +744,7 @@ def orders_reconcile(*, store: Store, days: int | None = None) -> Reconciliation
     A gap is a paid order without a purchase event, or whose event is failed/dead. Pending and
     sending events are in flight, not gaps.
     """
-    days = days or getattr(settings, "LIFECYCLE_RECONCILE_DAYS", 3)
+    days = days or settings.LIFECYCLE_RECONCILE_DAYS
     run = ReconciliationRun.objects.create(store=store, days=days)
     errors: list[str] = []
     client = bigcommerce_for(store)

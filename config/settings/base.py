@@ -23,6 +23,9 @@ BIGCOMMERCE_API_URL = env("BIGCOMMERCE_API_URL", default="https://api.bigcommerc
 BIGCOMMERCE_LOGIN_URL = env("BIGCOMMERCE_LOGIN_URL", default="https://login.bigcommerce.com").rstrip("/")
 FRIENDBUY_API_URL = env("FRIENDBUY_API_URL", default="https://mapi.fbot.me").rstrip("/")
 
+# Days of paid BigCommerce orders the daily reconciliation compares with the purchases sent.
+LIFECYCLE_RECONCILE_DAYS = env.int("LIFECYCLE_RECONCILE_DAYS", default=3)
+
 # Comma-separated Fernet keys: the first encrypts, every key decrypts, so keys can rotate.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
