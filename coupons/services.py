@@ -162,9 +162,8 @@ def coupon_reserve(*, store: Store, template: CouponTemplate, request: CodeReque
 
     This row is the idempotency record: everything after it can crash and be resumed.
     """
-    existing = CouponCode.objects.filter(store=store, source_key=request.source_key).first()
-    if existing is not None:
-        return existing
+    # No look-before-insert: the (store, source_key) unique constraint answers "already reserved"
+    # (see the except below), so a first reservation costs one INSERT instead of a SELECT and an INSERT.
     kind = discount_for(template=template, unit=request.unit)
     currency = currency_for(store=store, kind=kind, unit=request.unit)
     promotion = promotion_row(store=store, template=template, kind=kind, amount=request.amount, currency=currency)
@@ -236,16 +235,22 @@ def _release(coupon: CouponCode, error: str) -> None:
     CouponCode.objects.filter(pk=coupon.pk).update(lease_until=None, last_error=error[:2000])
 
 
-def coupon_mint(*, coupon_id: int, client: BigCommerceClient | None = None, announce: bool = True) -> CouponCode:
+def coupon_mint(*, coupon_id: int, client: BigCommerceClient | None = None, announce: bool = True,
+                coupon: CouponCode | None = None) -> CouponCode:
     """Make sure the reserved code exists in BigCommerce. Safe to call any number of times, concurrently.
 
     Returns the row (active, or still minting when another caller holds the lease). Retryable
     BigCommerce errors (429/5xx/timeouts, after the client's own retries) are re-raised for the
     task to retry; a permanent refusal raises MintFailed. `announce=False` skips the coupon_activated
-    signal for callers that act on the returned state themselves.
+    signal for callers that act on the returned state themselves. `coupon`: the row the caller just
+    reserved or read (saves reading it again); only the lease claim below decides who mints.
     """
-    coupon = CouponCode.objects.select_related("store", "promotion__template").get(pk=coupon_id)
-    if coupon.state != CouponCode.State.MINTING or not _claim(coupon.pk, now=timezone.now()):
+    if coupon is None or coupon.pk != coupon_id:
+        coupon = CouponCode.objects.select_related("store", "promotion__template").get(pk=coupon_id)
+    if coupon.state != CouponCode.State.MINTING:
+        return coupon
+    if not _claim(coupon.pk, now=timezone.now()):
+        coupon.refresh_from_db()  # the lease holder may have finished since the row was read
         return coupon
     client = client or bigcommerce_for(coupon.store)
     try:

@@ -234,13 +234,14 @@ def reward_issue(*, reward_id: int, reissue: bool = False, user=None, reason: st
     template = coupon_template_for(store=store, recipient=reward.recipient, reward_type=reward.reward_type)
     if template is None:
         return reward
+    reserved = None
     if reward.coupon_id and not reissue:
         coupon = reward.coupon
     else:
         key = f"reward:{reward.friendbuy_reward_id}"
         if reissue:
             key += f":reissue:{reward.transitions.filter(to_state=S.ISSUED).count()}"
-        coupon = coupon_reserve(store=store, template=template, request=CodeRequest(
+        coupon = reserved = coupon_reserve(store=store, template=template, request=CodeRequest(
             source_key=key[:160], amount=reward.amount, unit=reward.unit,
             customer_id=reward.customer_id, email=reward.email,
         ))
@@ -248,7 +249,8 @@ def reward_issue(*, reward_id: int, reissue: bool = False, user=None, reason: st
             Reward.objects.filter(pk=reward.pk).update(coupon=coupon)
         else:
             Reward.objects.filter(pk=reward.pk, coupon__isnull=True).update(coupon=coupon)
-    coupon = coupon_mint(coupon_id=coupon.pk, announce=False)
+    # A row reserved just now is handed over (no re-read); a resumed one is read afresh with its promotion.
+    coupon = coupon_mint(coupon_id=coupon.pk, announce=False, coupon=reserved)
     if coupon.state != CouponCode.State.ACTIVE:
         return reward  # another worker holds the mint lease; it (or reconciliation) finishes the job
     if reissue:
