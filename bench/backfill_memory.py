@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, make_store, rss_mb, setup_django, start_server
+from bench.common import free_port, make_store, rss_mb, serving, setup_django
 
 TARGET_MB = 100.0
 WARM_UP_ORDERS = 400
@@ -87,12 +87,8 @@ def main() -> int:
     port = free_port()
     os.environ["BENCH_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
     setup_django()
-    server = start_server(port)
-    try:
+    with serving(port):
         return _run(args)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _run(args) -> int:

@@ -23,7 +23,7 @@ TARGET_MS = 10.0
 SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 os.environ["BENCH_DATABASE_URL"] = urlsplit(SERVER_URL)._replace(path="/bench_fraud").geturl()
 
-from bench.common import make_store, setup_django  # noqa: E402
+from bench.common import drop_database, make_store, rank_percentile, setup_django, time_each  # noqa: E402
 
 SEED_SQL = """
 INSERT INTO fraud_signal (store_id, subject_kind, subject_id, customer_key, kind, value, display, at)
@@ -46,16 +46,6 @@ CROSS JOIN (VALUES ('ip'), ('ip_ua'), ('device'), ('email'), ('email_domain'), (
                    ('advocate'), ('coupon_code')) AS k(kind)
 LIMIT %(rows)s
 """
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    parts = urlsplit(os.environ["BENCH_DATABASE_URL"])
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "bench_fraud" WITH (FORCE)')
 
 
 def main() -> int:
@@ -138,19 +128,13 @@ def run(args) -> int:
             if "fraud_signal" in sql and "Seq Scan on fraud_signal" in plan:
                 seq_scans.append(sql[:120])
 
-    timings = []
-    for n in range(2, args.runs + 2):
-        started = time.perf_counter()
-        assessment_run(store_id=store.pk, subject=subject(n))
-        timings.append((time.perf_counter() - started) * 1000)
+    timings = time_each(
+        lambda n: assessment_run(store_id=store.pk, subject=subject(n)), range(2, args.runs + 2)
+    )
     pk = Signal.objects.order_by("-id").values_list("id", flat=True).first()
-    baseline = []
-    for n in range(args.runs):
-        started = time.perf_counter()
-        Signal.objects.filter(pk=pk - n).first()
-        baseline.append((time.perf_counter() - started) * 1000)
+    baseline = time_each(lambda n: Signal.objects.filter(pk=pk - n).first(), range(args.runs))
 
-    median, p95 = statistics.median(timings), sorted(timings)[int(len(timings) * 0.95) - 1]
+    median, p95 = statistics.median(timings), rank_percentile(timings, 0.95)
     base = statistics.median(baseline)
     ok = median < TARGET_MS and not seq_scans
     print(f"\nsignal rows: {seeded:,}; assessments timed: {len(timings)}")

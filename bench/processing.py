@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import free_port, make_store, setup_django, start_server
+from bench.common import free_port, make_store, serving, setup_django
 
 TARGET_PER_SECOND = 100.0
 
@@ -52,8 +52,7 @@ def main() -> int:
         world.create_order(store.store_hash, email=f"shopper{n}@example.com", status_id=11)["id"]
         for n in range(args.orders)
     ]
-    server = start_server(port, workers=args.sandbox_workers, threads=args.sandbox_threads)
-    try:
+    with serving(port, workers=args.sandbox_workers, threads=args.sandbox_threads):
         client = bigcommerce_for(store)
         for order_id in ids[:20]:
             client.get_order(order_id)  # warm up (imports, connections, every sandbox worker)
@@ -68,9 +67,6 @@ def main() -> int:
             order_sync(store=store, order_id=order_id, client=client)
         elapsed = time.perf_counter() - started
         cpu_ms = (time.process_time() - cpu_started) / len(ids) * 1000
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     rate = len(ids) / elapsed
     sent = OutboxEvent.objects.filter(state=OutboxEvent.State.SENT).count()
     ok = rate >= TARGET_PER_SECOND and sent == len(ids)

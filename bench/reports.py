@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_support")
 
+from bench.common import time_each
 from bench.support_lookup import arguments, explain, finish, prepare
 
 TARGET_S = 1.0
@@ -43,11 +44,7 @@ def main() -> int:
     from referrals.report_views import report_context, report_csv
 
     pk = OrderSnapshot.objects.filter(store=store).values_list("pk", flat=True).first()
-    baseline = []
-    for _ in range(50):
-        t = time.perf_counter()
-        OrderSnapshot.objects.get(pk=pk)
-        baseline.append(time.perf_counter() - t)
+    baseline = time_each(lambda _: OrderSnapshot.objects.get(pk=pk), range(50), scale=1)
     base = statistics.median(baseline)
     print(f"\nbaseline: order by primary key median {base * 1000:.2f} ms")
     today = timezone.now().date()
@@ -84,11 +81,7 @@ def main() -> int:
     window = reporting.report_window(months=12)
     for name, run in reports.items():
         run(window)  # warm
-        timings = []
-        for _ in range(3):
-            t = time.perf_counter()
-            run(window)
-            timings.append(time.perf_counter() - t)
+        timings = time_each(lambda _, run=run: run(window), range(3), scale=1)
         value = statistics.median(timings)
         ok = value < TARGET_S
         failed |= not ok

@@ -74,17 +74,7 @@ def finish(args: argparse.Namespace) -> None:
     if args.keep:
         print(f"kept {common.database_url()}")
         return
-    from django.db import connections
-
-    connections.close_all()
-    from urllib.parse import urlsplit
-
-    import psycopg
-
-    parts = urlsplit(common.database_url())
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-    print(f"dropped {parts.path.lstrip('/')}")
+    print(f"dropped {common.drop_database()}")
 
 
 def p95(values: list[float]) -> float:
@@ -155,21 +145,13 @@ def main() -> int:
 
     keys = sample_keys(store, args.samples)
     pks = list(OrderSnapshot.objects.filter(store=store).values_list("pk", flat=True)[: args.samples])
-    baseline = []
-    for pk in pks:
-        t = time.perf_counter()
-        OrderSnapshot.objects.get(pk=pk)
-        baseline.append((time.perf_counter() - t) * 1000)
+    baseline = common.time_each(lambda pk: OrderSnapshot.objects.get(pk=pk), pks)
     base_p95 = p95(baseline)
     print(f"\nbaseline: order by primary key p95 {base_p95:.2f} ms (n={len(baseline)})")
     failed = False
     for kind, terms in keys.items():
         lookup(terms[0], store.pk)  # warm
-        timings = []
-        for term in terms:
-            t = time.perf_counter()
-            lookup(term, store.pk)
-            timings.append((time.perf_counter() - t) * 1000)
+        timings = common.time_each(lambda term: lookup(term, store.pk), terms)
         value = p95(timings)
         ok = value < TARGET_P95_MS
         failed |= not ok

@@ -16,56 +16,33 @@ Usage: .venv/bin/python bench/webhook_ack.py [--requests 3000] [--concurrency 4]
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, database_url, make_store, setup_django
+from bench.common import LoadRun, free_port, load, make_store, rank_percentile, serving, setup_django
 
 TARGET_RATIO, TARGET_P99_MS = 0.5, 50.0
 ROUNDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _load(url: str, bodies: list[str], headers: dict, concurrency: int) -> tuple[int, float, list[float], int]:
-    """(requests, seconds, latencies ms, non-200 count) for POSTing every body once."""
+def _load(url: str, bodies: list[str], headers: dict, concurrency: int) -> LoadRun:
+    """POST every body once, one keep-alive session per client."""
     sessions = [requests.Session() for _ in range(concurrency)]
-    latencies: list[float] = []
-    failures = 0
 
-    def run(worker: int) -> None:
-        nonlocal failures
-        session = sessions[worker]
-        for body in bodies[worker::concurrency]:
-            started = time.perf_counter()
-            response = session.post(url, data=body, headers=headers, timeout=10)
-            latencies.append((time.perf_counter() - started) * 1000)
-            failures += response.status_code != 200
+    def send(worker: int, body: str) -> int:
+        return sessions[worker].post(url, data=body, headers=headers, timeout=10).status_code
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(run, range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return len(bodies), elapsed, latencies, failures
+    return load(send, bodies, concurrency)
 
 
-def _combine(runs: list) -> tuple[float, float]:
+def _combine(runs: list[LoadRun]) -> tuple[float, float]:
     """(requests/s, p99 ms) over all rounds of one endpoint."""
-    latencies = sorted(ms for run in runs for ms in run[2])
-    return sum(run[0] for run in runs) / sum(run[1] for run in runs), latencies[int(len(latencies) * 0.99) - 1]
+    rps = sum(run.requests for run in runs) / sum(run.seconds for run in runs)
+    return rps, rank_percentile([ms for run in runs for ms in run.latencies], 0.99)
 
 
 def main() -> int:
@@ -75,41 +52,9 @@ def main() -> int:
     args = parser.parse_args()
     setup_django()
     store, _ = make_store(connected=False)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_DATABASE_URL": database_url(),
-        "BENCH_CELERY_BROKER": "memory://",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--env",
-            "DJANGO_SETTINGS_MODULE=bench.settings",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
+    port = free_port()
+    with serving(port, extra_env={"BENCH_CELERY_BROKER": "memory://"}):
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/bench/bare/x", timeout=10)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
         headers = {"Content-Type": "application/json", "X-Webhook-Secret": store.webhook_secret}
 
         def bodies(prefix: str) -> list[str]:
@@ -138,12 +83,9 @@ def main() -> int:
         for n in range(ROUNDS):
             bare_runs.append(_load(bare_url, bare_all[n::ROUNDS], headers, args.concurrency))
             hook_runs.append(_load(hook_url, hook_all[n::ROUNDS], headers, args.concurrency))
-            failures += hook_runs[-1][3]
+            failures += len(hook_runs[-1].failures)
         bare_rps, bare_p99 = _combine(bare_runs)
         hook_rps, hook_p99 = _combine(hook_runs)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     ratio = hook_rps / bare_rps
     ok = ratio >= TARGET_RATIO and hook_p99 < TARGET_P99_MS and failures == 0
     print(

@@ -12,56 +12,34 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, load, make_store, rank_percentile, serving  # noqa: E402
+
 RATIO_TARGET = 0.60
 P95_TARGET_MS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(db_path: str) -> dict:
     """Migrate a fresh SQLite file and create a connected store with a default campaign; return headers."""
     os.environ["BENCH_WIDGET_DB"] = db_path
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.widget_settings"
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from referrals.models import FriendbuyConnection
-    from sandbox.bigcommerce import world as bc_world
     from sandbox.bigcommerce.tokens import current_customer_jwt
     from sandbox.friendbuy import world as fb_world
-    from storefront.models import Store, StorefrontSettings
+    from storefront.models import StorefrontSettings
 
-    store = Store.objects.create(
-        store_hash="benchwidget",
-        access_token="token-benchwidget-0123456789abcdef",
-        storefront_url="https://shop.bench.test",
-    )
-    bc_world.create_store(store.store_hash, access_token=store.access_token)
-    merchant = fb_world.create_merchant()
-    FriendbuyConnection.objects.create(
-        store=store,
-        merchant_id=merchant.merchant_id,
-        api_key=merchant.api_key,
-        api_secret=merchant.api_secret,
-        webhook_secret=merchant.webhook_secret,
-    )
+    store, merchant = make_store(store_hash="benchwidget", storefront_url="https://shop.bench.test")
     StorefrontSettings.objects.create(
         store=store, default_campaign_id=fb_world.default_campaign(merchant).campaign_id
     )
@@ -73,45 +51,27 @@ def prepare(db_path: str) -> dict:
     }
 
 
-def get(port: int, path: str, headers: dict) -> tuple[int, float]:
-    started = time.perf_counter()
+def get(port: int, path: str, headers: dict) -> int:
+    """One GET on a fresh connection; the answer's status."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
-        return response.status, (time.perf_counter() - started) * 1000
+        return response.status
     finally:
         conn.close()
 
 
 def run(port: int, path: str, headers: dict, *, requests: int, clients: int) -> dict:
-    latencies: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    per_client = requests // clients
-
-    def worker():
-        for _ in range(per_client):  # bounded: exactly `per_client` requests each
-            status, ms = get(port, path, headers)
-            with lock:
-                latencies.append(ms)
-                if status != 200:
-                    failures.append(status)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    per_client = requests // clients  # bounded: exactly `per_client` requests each
+    result = load(lambda _client, _item: get(port, path, headers), [None] * (per_client * clients), clients)
+    latencies = sorted(result.latencies)
     return {
-        "rps": len(latencies) / elapsed,
-        "p95": latencies[int(len(latencies) * 0.95) - 1],
+        "rps": result.rps,
+        "p95": rank_percentile(latencies, 0.95),
         "p50": latencies[len(latencies) // 2],
-        "failures": failures,
+        "failures": result.failures,
     }
 
 
@@ -125,35 +85,12 @@ def main() -> int:
         db_path = str(Path(tmp) / "bench_widget.sqlite3")
         headers = prepare(db_path)
         port = free_port()
-        env = {**os.environ, "BENCH_WIDGET_DB": db_path, "DJANGO_SETTINGS_MODULE": "bench.widget_settings"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            for _ in range(100):  # bounded wait for gunicorn to listen
-                try:
-                    if get(port, "/bench/widget-bare", {})[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                print("gunicorn did not start", file=sys.stderr)
-                return 1
+        with serving(
+            port,
+            settings="bench.widget_settings",
+            ready_path="/bench/widget-bare",
+            extra_env={"BENCH_WIDGET_DB": db_path},
+        ):
             endpoints = {
                 "bare DRF view": ("/bench/widget-bare", {}),
                 "me/referral-link (cached)": ("/api/storefront/v1/me/referral-link", headers),
@@ -166,9 +103,6 @@ def main() -> int:
                 name: run(port, path, hdrs, requests=args.requests, clients=args.clients)
                 for name, (path, hdrs) in endpoints.items()
             }
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     bare = results["bare DRF view"]["rps"]
     ok = True
