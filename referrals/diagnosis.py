@@ -158,6 +158,23 @@ def check_held_for_review(f: CustomerFile, s: OrderSignals | None) -> Finding | 
                    {"hold": h.pk})
 
 
+def check_rejected_by_fraud(f: CustomerFile, s: OrderSignals | None) -> Finding | None:
+    """A conversion or reward the fraud rules (or a reviewer) rejected: the commonest "why nothing" for
+    self-referrals, and the one support most needs to be able to overturn."""
+    rejected = [a for a in f.assessments if a.decision == "reject"
+                and (s is None or a.bc_order_id in (None, s.order.bc_order_id))]
+    if not rejected:
+        return None
+    a = rejected[-1]
+    rules = "; ".join(f"{h.get('rule')} ({_evidence(h.get('evidence'))})" for h in a.hits) or f"score {a.score}"
+    who = "a reviewer" if a.decided_by and a.decided_by != "rules" else "the fraud rules"
+    return Finding("rejected_by_fraud", "error",
+                   f"{a.get_subject_type_display()} {a.reference} was rejected by {who}: {rules}. No reward is "
+                   "owed for it, and Friendbuy's validation callback is answered 400. If this is wrong, approve "
+                   "it from the review queue.",
+                   {"assessment": a.pk, "hits": a.hits, "score": a.score})
+
+
 def _evidence(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in list(value.items())[:4])
@@ -222,8 +239,8 @@ def check_all_good(f: CustomerFile, s: OrderSignals | None) -> Finding | None:
 
 
 CHECKS: list[Callable[[CustomerFile, OrderSignals | None], Finding | None]] = [
-    check_event_failed, check_reversed, check_no_attribution, check_existing_customer, check_below_minimum,
-    check_held_for_review, check_hold_period, check_codes, check_all_good,
+    check_event_failed, check_reversed, check_rejected_by_fraud, check_no_attribution, check_existing_customer,
+    check_below_minimum, check_held_for_review, check_hold_period, check_codes, check_all_good,
 ]
 
 

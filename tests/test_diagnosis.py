@@ -103,6 +103,16 @@ def test_held_for_review_names_the_rule_and_evidence(build):
     assert "held for fraud review" in finding.message and "shared_ip (ip=198.51.100.4)" in finding.message
 
 
+def test_rejected_by_the_fraud_rules_names_the_rule_and_says_how_to_overturn(build):
+    order = build.order(10)
+    build.assessment(order, decision="reject", rule="self_referral", evidence={"email": "same mailbox"})
+    f = _file(build.store, bc_order_id=10)
+    finding = diagnosis.check_rejected_by_fraud(f, diagnosis.focus_order(f, bc_order_id=10))
+    assert finding.severity == "error"
+    assert "rejected by the fraud rules" in finding.message and "self_referral (email=same mailbox)" in finding.message
+    assert diagnosis.diagnose(f, bc_order_id=10)[0].code == "rejected_by_fraud"
+
+
 def test_review_hold_without_assessment(build):
     build.order(10)
     ReviewHold.objects.create(store=build.store, bc_order_id=10, reason="Manual check")
