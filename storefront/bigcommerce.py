@@ -319,7 +319,10 @@ class BigCommerceClient:
         transport: HttpTransport | None = None,
     ):
         self.store_hash = store_hash
-        self._headers = {"X-Auth-Token": access_token, "Accept": "application/json"}
+        # BigCommerce's OpenAPI files declare Accept and Content-Type as required headers on every REST
+        # operation, GETs included, so both go on every call (a body-less GET is unaffected by them).
+        self._headers = {"X-Auth-Token": access_token, "Accept": "application/json",
+                         "Content-Type": "application/json"}
         self.transport = transport or HttpTransport(
             service=SERVICE,
             base_url=f"{settings.BIGCOMMERCE_API_URL}/stores/{store_hash}",

@@ -331,3 +331,13 @@ def _bulk_promotion(coupon_type="BULK"):
         "coupon_type": coupon_type,
         "rules": [{"action": {"cart_value": {"discount": {"fixed_amount": "10"}}}}],
     }
+
+
+def test_every_rest_call_sends_the_headers_the_openapi_files_require(bc_store, bc_client):
+    """BigCommerce's specs mark Accept and Content-Type as required on every operation, GETs included."""
+    bc_client.list_hooks()
+    bc_client.list_scripts()
+    for call in OutboundCall.objects.filter(service="bigcommerce"):
+        assert call.request_headers["Accept"] == "application/json"
+        assert call.request_headers["Content-Type"] == "application/json"
+        assert call.request_headers["X-Auth-Token"]
