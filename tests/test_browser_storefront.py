@@ -54,7 +54,9 @@ def render_page(specs, *, page_type: str, visibility: set[str]) -> str:
 
 
 @pytest.fixture
-def browser_world(transactional_db, live_server, settings, monkeypatch):
+def browser_world(transactional_db, live_server, settings, monkeypatch, clear_cache):
+    # clear_cache: throttle counters and memoised stores left by earlier tests in this process must not
+    # throttle or misroute this page's calls.
     # Playwright's sync API runs an event loop in this thread; the test only polls the ORM between steps.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.APP_URL = live_server.url
