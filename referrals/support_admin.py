@@ -46,22 +46,12 @@ from .support_selectors import customer_file, support_search
 
 
 @admin.register(StaffAuditLog)
-class StaffAuditLogAdmin(admin.ModelAdmin):
+class StaffAuditLogAdmin(ReadOnlyAdmin):
     list_display = ("at", "username", "store", "action", "target", "result", "reason")
     list_filter = ("action", "result", "store")
     search_fields = ("username", "target", "reason", "detail")
-    list_select_related = ("store",)
     readonly_fields = [f.name for f in StaffAuditLog._meta.fields]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ManualAttribution)
