@@ -13,7 +13,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action, confirmed_data
+from storefront.admin_base import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    StoreScopedAdmin,
+    confirm_action,
+    confirmed_data,
+)
 from storefront.models import Store
 
 from . import selectors
@@ -44,15 +50,9 @@ class BlockListImportForm(forms.Form):
                                      "referral_code).")
 
 
-class ReviewDecisionInline(admin.TabularInline):
+class ReviewDecisionInline(ReadOnlyInline):
     model = ReviewDecision
-    extra = 0
-    can_delete = False
     fields = ("at", "from_decision", "to_decision", "decided_by", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)

@@ -4,7 +4,7 @@ confirmation page and are audited in Django's LogEntry."""
 
 from django.contrib import admin, messages
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action
+from storefront.admin_base import ReadOnlyAdmin, ReadOnlyInline, StoreScopedAdmin, confirm_action
 
 from .lifecycle import customer_erase
 from .models import (
@@ -18,16 +18,10 @@ from .models import (
 from .outbox import outbox_replay
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "kind", "from_status", "to_status", "amount", "delivery")
-    readonly_fields = fields
     raw_id_fields = ("delivery",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OrderSnapshot)

@@ -6,7 +6,13 @@ reason; each change is a RewardTransition with the staff user as actor.
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from storefront.admin_base import ReadOnlyAdmin, StoreScopedAdmin, confirm_action, confirmed_data
+from storefront.admin_base import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    StoreScopedAdmin,
+    confirm_action,
+    confirmed_data,
+)
 from storefront.bigcommerce import BigCommerceError
 
 from .models import (
@@ -22,15 +28,9 @@ from .models import (
 from .rewards import IllegalTransition, reward_issue, reward_reverse, reward_transition
 
 
-class RewardTransitionInline(admin.TabularInline):
+class RewardTransitionInline(ReadOnlyInline):
     model = RewardTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "from_state", "to_state", "actor", "user", "reason", "code", "amount", "currency")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _confirm(modeladmin, request, queryset, *, action: str, verb: str, question: str, apply) -> TemplateResponse | None:
@@ -123,15 +123,9 @@ class RewardAdmin(StoreScopedAdmin):
                         apply=_revoke)
 
 
-class WebhookItemInline(admin.TabularInline):
+class WebhookItemInline(ReadOnlyInline):
     model = FriendbuyWebhookItem
-    extra = 0
-    can_delete = False
     fields = ("index", "type", "natural_key", "status", "error")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FriendbuyDelivery)

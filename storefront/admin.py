@@ -2,16 +2,13 @@
 from django.contrib import admin
 
 from . import admin_webhooks  # noqa: F401  (registers the webhook admins; autodiscover only imports this module)
-from .admin_base import ReadOnlyAdmin
+from .admin_base import ReadOnlyAdmin, ReadOnlyInline
 from .models import OutboundCall, Store, StoreUser
 
 
-class StoreUserInline(admin.TabularInline):
+class StoreUserInline(ReadOnlyInline):
     model = StoreUser
-    extra = 0
     fields = ("bc_user_id", "email", "is_owner", "created_at", "last_loaded_at", "removed_at")
-    readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(Store)

@@ -19,6 +19,20 @@ class StoreScopedAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """History rows shown under their parent (transitions, events, decisions): read, never written here.
+    Subclasses name the model and its `fields`; every one of them is read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(StoreScopedAdmin):
     """Logs are evidence: browsable, never editable or deletable from the admin."""
 
