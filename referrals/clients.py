@@ -21,17 +21,20 @@ class ConnectionTokenCache:
     on the instance only, and the caller decides whether to save it.
     """
 
-    def __init__(self, connection: FriendbuyConnection):
+    def __init__(self, connection: FriendbuyConnection, *, fresh: bool = False):
         self._connection = connection
+        # A connection read from the database a moment ago needs no second read for its first token.
+        self._fresh = fresh
 
     def _rows(self):
         return FriendbuyConnection.objects.filter(pk=self._connection.pk)
 
     def get(self) -> tuple[str, datetime] | None:
         source = self._connection
-        if source.pk is not None:
+        if source.pk is not None and not self._fresh:
             # Read the row each time: another process may have refreshed or cleared the token.
             source = self._rows().only("access_token", "token_expires_at").first()
+        self._fresh = False
         if source is None or not source.access_token or source.token_expires_at is None:
             return None
         return source.access_token, source.token_expires_at
@@ -50,12 +53,15 @@ class ConnectionTokenCache:
         return f"ConnectionTokenCache(connection={self._connection.pk})"
 
 
-def friendbuy_for(connection: FriendbuyConnection) -> FriendbuyClient:
-    """The Merchant API client for one store's Friendbuy connection; every attempt lands in OutboundCall."""
+def friendbuy_for(connection: FriendbuyConnection, *, fresh: bool = False) -> FriendbuyClient:
+    """The Merchant API client for one store's Friendbuy connection; every attempt lands in OutboundCall.
+
+    `fresh`: the connection row was just read, so its cached token is current for the first call.
+    """
     return FriendbuyClient(
         api_key=connection.api_key,
         api_secret=connection.api_secret,
         store_hash=connection.store.store_hash,
         recorder=store_recorder(connection.store_id),
-        token_cache=ConnectionTokenCache(connection),
+        token_cache=ConnectionTokenCache(connection, fresh=fresh),
     )

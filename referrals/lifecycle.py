@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, reset_queries, transaction
@@ -27,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from storefront.bigcommerce import BigCommerceClient, BigCommerceNotFound
 from storefront.clients import bigcommerce_for
 from storefront.models import Store, WebhookDelivery
+from storefront.services import outbound_calls_batched
 
 from . import lifecycle_selectors as selectors
 from .attribution import AttributionInfo, attribution_for_order
@@ -206,37 +208,55 @@ def _apply(snapshot: OrderSnapshot, docs: OrderDocuments, attribution: Attributi
     snapshot.cart_id = str(order.get("cart_id") or "")[:64]
 
 
-def _record_event(
-    snapshot: OrderSnapshot,
-    *,
-    kind: str,
-    key: str,
-    at: datetime,
-    delivery: WebhookDelivery | None,
-    from_status: int | None = None,
-    to_status: int | None = None,
-    amount: Decimal | None = None,
-) -> OrderEvent | None:
-    """Create the event unless one with this key exists; subscribers hear of it after commit."""
-    if OrderEvent.objects.filter(order=snapshot, key=key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            event = OrderEvent.objects.create(
+@dataclass(frozen=True)
+class _EventDraft:
+    """An order event about to be recorded, keyed so that each fact is recorded once per order."""
+
+    kind: str
+    key: str
+    at: datetime
+    from_status: int | None = None
+    to_status: int | None = None
+    amount: Decimal | None = None
+
+
+def _save_events(
+    snapshot: OrderSnapshot, drafts: list[_EventDraft], *, created: bool, delivery: WebhookDelivery | None
+) -> list[OrderEvent]:
+    """Insert, in one statement, the drafts whose key this order has not recorded yet.
+
+    Runs under the snapshot's row lock (order_sync), so no other sync of this order can insert the same
+    key between the check and the insert; the unique (order, key) constraint stays the backstop.
+    Subscribers hear of each new event after commit.
+    """
+    unique: dict[str, _EventDraft] = {}
+    for draft in drafts:
+        unique.setdefault(draft.key[:120], draft)
+    recorded = (
+        set()
+        if created
+        else set(OrderEvent.objects.filter(order=snapshot, key__in=list(unique)).values_list("key", flat=True))
+    )
+    events = OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
                 store_id=snapshot.store_id,
                 order=snapshot,
-                kind=kind,
-                key=key[:120],
-                at=at,
+                kind=draft.kind,
+                key=key,
+                at=draft.at,
                 delivery=delivery,
-                from_status=from_status,
-                to_status=to_status,
-                amount=amount,
+                from_status=draft.from_status,
+                to_status=draft.to_status,
+                amount=draft.amount,
             )
-    except IntegrityError:
-        return None
-    transaction.on_commit(lambda: order_event_recorded.send(sender=OrderEvent, event=event))
-    return event
+            for key, draft in unique.items()
+            if key not in recorded
+        ]
+    )
+    for event in events:
+        transaction.on_commit(partial(order_event_recorded.send, sender=OrderEvent, event=event))
+    return events
 
 
 def purchase_amount(*, snapshot: OrderSnapshot, field: str) -> Decimal:
@@ -364,60 +384,63 @@ def _ensure_purchase(
     return event
 
 
-def _lock_snapshot(store: Store, order_id: int) -> tuple[OrderSnapshot, bool]:
-    """The order's snapshot under a row lock, created if missing (concurrent creators meet on the constraint)."""
-    snapshot = OrderSnapshot.objects.select_for_update().filter(store=store, bc_order_id=order_id).first()
-    if snapshot is not None:
-        return snapshot, False
+def _lock_snapshot(store: Store, order_id: int, *, seen: bool) -> tuple[OrderSnapshot, bool]:
+    """The order's snapshot under a row lock, created if missing (concurrent creators meet on the constraint).
+
+    `seen`: whether a snapshot existed a moment ago; it decides which statement to try first, so the
+    common cases (a new order, a known order) each take one round trip for the row.
+    """
+    if seen:
+        snapshot = OrderSnapshot.objects.select_for_update().filter(store=store, bc_order_id=order_id).first()
+        if snapshot is not None:
+            return snapshot, False
     try:
         with transaction.atomic():
+            # The new row stays locked by this transaction until it commits.
             return OrderSnapshot.objects.create(store=store, bc_order_id=order_id), True
     except IntegrityError:
         return OrderSnapshot.objects.select_for_update().get(store=store, bc_order_id=order_id), False
 
 
 def _record_changes(
-    snapshot: OrderSnapshot,
-    *,
-    created: bool,
-    previous_status: int | None,
-    docs: OrderDocuments,
-    delivery: WebhookDelivery | None,
-) -> None:
+    snapshot: OrderSnapshot, *, created: bool, previous_status: int | None, docs: OrderDocuments
+) -> list[_EventDraft]:
+    """What this sync learnt about the order, as event drafts; sets the first-paid and void dates."""
+    drafts: list[_EventDraft] = []
     now = timezone.now()
     status = snapshot.status_id
     at = snapshot.bc_date_modified or now
     if created:
-        _record_event(
-            snapshot,
-            kind=OrderEvent.Kind.CREATED,
-            key="created",
-            delivery=delivery,
-            to_status=status,
-            at=snapshot.bc_date_created or now,
-            amount=snapshot.total_inc_tax,
+        drafts.append(
+            _EventDraft(
+                OrderEvent.Kind.CREATED,
+                "created",
+                at=snapshot.bc_date_created or now,
+                to_status=status,
+                amount=snapshot.total_inc_tax,
+            )
         )
     if previous_status is not None and previous_status != status:
-        _record_event(
-            snapshot,
-            kind=OrderEvent.Kind.STATUS_CHANGED,
-            key=f"status:{previous_status}>{status}:{int(at.timestamp())}",
-            delivery=delivery,
-            from_status=previous_status,
-            to_status=status,
-            at=at,
+        drafts.append(
+            _EventDraft(
+                OrderEvent.Kind.STATUS_CHANGED,
+                f"status:{previous_status}>{status}:{int(at.timestamp())}",
+                at=at,
+                from_status=previous_status,
+                to_status=status,
+            )
         )
     if snapshot.is_paid and snapshot.first_paid_at is None:
         snapshot.first_paid_at = _paid_at(docs.transactions)
-        _record_event(
-            snapshot,
-            kind=OrderEvent.Kind.PAID,
-            key="paid",
-            delivery=delivery,
-            from_status=previous_status,
-            to_status=status,
-            at=snapshot.first_paid_at,
-            amount=snapshot.total_inc_tax,
+        drafts.append(
+            _EventDraft(
+                OrderEvent.Kind.PAID,
+                "paid",
+                at=snapshot.first_paid_at,
+                from_status=previous_status,
+                to_status=status,
+                amount=snapshot.total_inc_tax,
+            )
         )
     kind = STATUS_EVENT_KINDS.get(status)
     if kind and (created or previous_status != status):
@@ -428,35 +451,30 @@ def _record_changes(
             snapshot.refunded_amount if status in (selectors.REFUNDED, selectors.PARTIALLY_REFUNDED) else None
         )
         key = kind if status != selectors.PARTIALLY_REFUNDED else f"{kind}:{snapshot.refunded_amount}"
-        _record_event(
-            snapshot,
-            kind=kind,
-            key=key,
-            delivery=delivery,
-            from_status=previous_status,
-            to_status=status,
-            at=at,
-            amount=amount,
+        drafts.append(
+            _EventDraft(kind, key, at=at, from_status=previous_status, to_status=status, amount=amount)
         )
     running = ZERO
     for refund in sorted(docs.refunds or [], key=lambda r: int(r.get("id") or 0)):
         running += _dec(refund.get("total_amount"))
         full = running >= snapshot.total_inc_tax > 0
-        refund_kind = OrderEvent.Kind.REFUNDED if full else OrderEvent.Kind.PARTIALLY_REFUNDED
+        refunded_at = _when(refund.get("created")) or now
         if full and snapshot.refunded_at is None:
-            snapshot.refunded_at = _when(refund.get("created")) or now
-        _record_event(
-            snapshot,
-            kind=refund_kind,
-            key=f"refund:{refund.get('id')}",
-            delivery=delivery,
-            from_status=previous_status,
-            to_status=status,
-            amount=_dec(refund.get("total_amount")),
-            at=_when(refund.get("created")) or now,
+            snapshot.refunded_at = refunded_at
+        drafts.append(
+            _EventDraft(
+                OrderEvent.Kind.REFUNDED if full else OrderEvent.Kind.PARTIALLY_REFUNDED,
+                f"refund:{refund.get('id')}",
+                at=refunded_at,
+                from_status=previous_status,
+                to_status=status,
+                amount=_dec(refund.get("total_amount")),
+            )
         )
+    return drafts
 
 
+@outbound_calls_batched()
 def order_sync(
     *,
     store: Store,
@@ -469,7 +487,8 @@ def order_sync(
     """Re-fetch one order and bring its snapshot, events and purchase event up to date.
 
     `order` skips the order GET when the caller already has it (backfill pages); the sub-resources
-    are always fetched. Returns None when BigCommerce no longer has the order.
+    are always fetched. Returns None when BigCommerce no longer has the order. The call log of the
+    re-fetch is written in one statement at the end.
     """
     client = client or bigcommerce_for(store)
     existing = (
@@ -492,7 +511,7 @@ def order_sync(
         email=email or None,
     )
     with transaction.atomic():
-        snapshot, created = _lock_snapshot(store, order_id)
+        snapshot, created = _lock_snapshot(store, order_id, seen=existing is not None)
         snapshot.store = store
         previous_status = None if created else snapshot.status_id
         _apply(snapshot, docs, attribution)
@@ -506,10 +525,9 @@ def order_sync(
                 last_name=snapshot.billing_last_name,
             )
             snapshot.identity = identity or snapshot.identity
-        _record_changes(
-            snapshot, created=created, previous_status=previous_status, docs=docs, delivery=delivery
-        )
+        drafts = _record_changes(snapshot, created=created, previous_status=previous_status, docs=docs)
         snapshot.save()
+        _save_events(snapshot, drafts, created=created, delivery=delivery)
         _ensure_purchase(snapshot, identity or snapshot.identity, attribution)
     return snapshot
 

@@ -19,7 +19,7 @@ import random
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .clients import friendbuy_for
@@ -75,29 +75,30 @@ def outbox_enqueue(
 
 
 def _claim(event_id: int, *, force: bool = False) -> OutboxEvent | None:
-    """Move one due row to `sending` under a row lock; None if it is not ours to send now."""
+    """Move one due row to `sending` with a lease; None if it is not ours to send now.
+
+    One conditional UPDATE: concurrent claimers serialise on the row, and the loser's WHERE no longer
+    matches once the winner's lease is set, so exactly one of them gets the row.
+    """
     now = timezone.now()
-    with transaction.atomic():
-        event = OutboxEvent.objects.select_for_update().select_related("store").filter(pk=event_id).first()
-        if event is None:
-            return None
-        sendable = event.state in (OutboxEvent.State.PENDING, OutboxEvent.State.FAILED) or (
-            event.state == OutboxEvent.State.SENDING
-            and event.next_attempt_at
-            and event.next_attempt_at <= now
-        )
-        due = force or event.next_attempt_at is None or event.next_attempt_at <= now
-        if not sendable or not due:
-            return None
-        event.state = OutboxEvent.State.SENDING
-        event.attempts += 1
-        event.next_attempt_at = now + SEND_LEASE
-        event.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-    return event
+    sendable = Q(state__in=[OutboxEvent.State.PENDING, OutboxEvent.State.FAILED]) | Q(
+        state=OutboxEvent.State.SENDING, next_attempt_at__lte=now
+    )
+    if not force:
+        sendable &= Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = OutboxEvent.objects.filter(sendable, pk=event_id).update(
+        state=OutboxEvent.State.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + SEND_LEASE,
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    return OutboxEvent.objects.select_related("store").get(pk=event_id)
 
 
 def _call(event: OutboxEvent, connection: FriendbuyConnection) -> dict:
-    client = friendbuy_for(connection)
+    client = friendbuy_for(connection, fresh=True)
     payload = event.payload
     if event.kind == OutboxEvent.Kind.PURCHASE:
         return client.track_purchase(payload)

@@ -341,3 +341,54 @@ def test_every_rest_call_sends_the_headers_the_openapi_files_require(bc_store, b
         assert call.request_headers["Accept"] == "application/json"
         assert call.request_headers["Content-Type"] == "application/json"
         assert call.request_headers["X-Auth-Token"]
+
+
+# --- the call log -------------------------------------------------------------------------------
+
+
+def test_a_batched_unit_of_work_writes_its_calls_in_one_statement_at_its_end(bc_store, bc_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from storefront.services import outbound_calls_batched
+
+    order = world.create_order(bc_store.store_hash, email="a@example.com")
+    with CaptureQueriesContext(connection) as queries, outbound_calls_batched():
+        bc_client.get_order(order["id"])
+        bc_client.get_order_coupons(order["id"])
+        assert _calls() == []
+    inserts = [q for q in queries.captured_queries if 'INTO "storefront_outboundcall"' in q["sql"]]
+    assert len(inserts) == 1
+    assert [c.path.split("?")[0].split("/")[-1] for c in _calls()] == [str(order["id"]), "coupons"]
+
+
+def test_a_failed_batched_unit_of_work_still_logs_what_it_called(bc_store, bc_client):
+    from storefront.services import outbound_calls_batched
+
+    with pytest.raises(BigCommerceNotFound), outbound_calls_batched():
+        bc_client.get_order(999999)
+    assert [c.status for c in _calls()] == [404]
+
+
+def test_nested_batches_are_written_once_by_the_outermost(bc_store, bc_client):
+    from storefront.services import outbound_calls_batched
+
+    order = world.create_order(bc_store.store_hash, email="a@example.com")
+    with outbound_calls_batched():
+        with outbound_calls_batched():
+            bc_client.get_order(order["id"])
+        assert _calls() == []
+    assert len(_calls()) == 1
+
+
+def test_proxy_variables_apply_once_read_and_no_proxy_is_honoured(monkeypatch):
+    from storefront.http import environment_proxies
+
+    environment_proxies.cache_clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "login.bigcommerce.com")
+    try:
+        assert environment_proxies("https://api.bigcommerce.com/")["https"] == "http://proxy.internal:3128"
+        assert environment_proxies("https://login.bigcommerce.com/") == {}
+    finally:
+        environment_proxies.cache_clear()

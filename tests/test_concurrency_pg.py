@@ -87,3 +87,22 @@ def test_different_webhooks_for_one_order_at_once_still_send_one_purchase(lc_sto
     assert OrderSnapshot.objects.count() == 1
     assert WebhookDelivery.objects.filter(status="failed").count() == 0
     assert len(purchases()) == 1
+
+
+def test_many_senders_racing_for_one_pending_event_send_it_once(lc_store, purchases):
+    from django.utils import timezone
+
+    from referrals.outbox import outbox_send
+
+    order = bc_world.create_order(lc_store.store_hash, email="ann@example.com", status_id=11)
+    bc_world.fire_order_event(lc_store.store_hash, order["id"])
+    event = OutboxEvent.objects.get(kind="purchase")
+    # Make it look never sent: as if the worker died before its first claim.
+    OutboxEvent.objects.filter(pk=event.pk).update(state="pending", attempts=0, next_attempt_at=timezone.now())
+    before = len(purchases())
+
+    _fire_concurrently(10, lambda n: outbox_send(event_id=event.pk))
+
+    assert len(purchases()) == before + 1
+    event.refresh_from_db()
+    assert (event.state, event.attempts) == ("sent", 1)

@@ -429,3 +429,13 @@ def test_customer_auth_signature_is_lowercase_hex_hmac_of_epoch_email_and_id():
     assert auth_string == "1700000000:a@example.com:42"
     # Computed independently: hmac.new(b"s3cret", b"1700000000:a@example.com:42", "sha256").hexdigest()
     assert signature == "8ea522d0c3baa58f3b36de3dc5c0a7c35f3a44af3073173f90e8957d3ec94e98"
+
+
+def test_a_fresh_connection_row_serves_the_first_token_then_the_row_is_read_again(friendbuy_connection):
+    ConnectionTokenCache(friendbuy_connection).set("stored-token", timezone.now() + timedelta(hours=1))
+    row = FriendbuyConnection.objects.get(pk=friendbuy_connection.pk)
+    cache = ConnectionTokenCache(row, fresh=True)
+    FriendbuyConnection.objects.filter(pk=row.pk).update(access_token="", token_expires_at=None)
+
+    assert cache.get()[0] == "stored-token"  # the row as just read, without a second query
+    assert cache.get() is None  # later reads see what other processes did to the row
