@@ -1,11 +1,27 @@
-"""Fault injection shared by both fakes: `inject()` from tests, `fault_response()` from the fake views."""
+"""Fault injection shared by both fakes: `inject()` from tests, `fault_response()` from the fake views.
+
+Faults live in the database, never in a process cache, so one injected by a test takes effect on the
+very next request, in this process or in a separately served sandbox. The hot gateways fold the
+"is any fault armed?" check into the one query they make anyway (`armed_sql()`) and call `consume()`
+only when it says yes.
+"""
 import json
 
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
+from . import sql
 from .models import SandboxFault
+
+
+def armed_sql() -> str:
+    """An SQL boolean: is a fault armed for the service given as its one %s parameter?"""
+    # Only quoted names from the model's metadata are interpolated; the service is a parameter.
+    return (
+        f"EXISTS (SELECT 1 FROM {sql.table(SandboxFault)} WHERE {sql.column(SandboxFault, 'service')} = %s"  # noqa: S608
+        f" AND {sql.column(SandboxFault, 'remaining')} > 0)"
+    )
 
 
 def inject(*, service: str, status: int = 503, times: int = 1, method: str = "", path_contains: str = "",
@@ -24,8 +40,13 @@ def fault_response(request: HttpRequest, *, service: str) -> HttpResponse | None
     """Consume the first matching fault and build its answer, or None to answer normally."""
     # Almost every call finds no fault armed: one plain read answers that without a transaction and
     # row locks (a fault armed just after this read is the same as one armed after the request).
-    if not SandboxFault.objects.filter(service=service, remaining__gt=0).exists():
+    if not sql.fetch_row(f"SELECT {armed_sql()}", [service])[0]:
         return None
+    return consume(request, service=service)
+
+
+def consume(request: HttpRequest, *, service: str) -> HttpResponse | None:
+    """Under row locks, use up the first armed fault matching the request and build its answer, or None."""
     with transaction.atomic():
         for fault in SandboxFault.objects.select_for_update().filter(service=service, remaining__gt=0).order_by("id"):
             if fault.method and fault.method != request.method:

@@ -2,7 +2,8 @@
 
 Every view is wrapped by `endpoint()`, which answers injected faults first (sandbox.faults), then
 checks the token the way the real gateway does (401 before anything else), then adds the
-rate-limit headers BigCommerce sends on every response.
+rate-limit headers BigCommerce sends on every response. The faults check, the store and, for the
+order endpoints, the order's document come from one query (gateway.lookup).
 """
 
 import json
@@ -15,9 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import fault_response
+from sandbox.faults import consume
 
-from .models import FakeStore
+from .gateway import lookup
 
 STATUS_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 RATE_LIMIT_HEADERS = {
@@ -82,17 +83,27 @@ def with_rate_limit_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def endpoint(*, version: str, methods: tuple[str, ...]) -> Callable:
-    """Wrap a view `fn(request, store, **kwargs)` with faults, auth, method check and headers."""
+def endpoint(*, version: str, methods: tuple[str, ...], order_field: str | None = None) -> Callable:
+    """Wrap a view `fn(request, store, **kwargs)` with faults, auth, method check and headers.
+
+    With `order_field` (a FakeOrder field) the view also gets `found`: that field of the order its
+    `order_id` names, read in the same query as the store, or None when the store has no such order.
+    """
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, store_hash: str, **kwargs) -> HttpResponse:
-            injected = fault_response(request, service="bigcommerce")
-            if injected is not None:
-                return with_rate_limit_headers(injected)
-            store = FakeStore.objects.filter(store_hash=store_hash).first()
+            found = lookup(
+                store_hash=store_hash,
+                order_id=kwargs.get("order_id") if order_field else None,
+                order_field=order_field,
+            )
+            if found.faults_armed:
+                injected = consume(request, service="bigcommerce")
+                if injected is not None:
+                    return with_rate_limit_headers(injected)
+            store = found.store
             token = request.headers.get("X-Auth-Token", "")
             if (
                 store is None
@@ -114,6 +125,8 @@ def endpoint(*, version: str, methods: tuple[str, ...]) -> Callable:
                 response = (v2_error if version == "v2" else v3_error)(405, "Method not allowed.")
                 response["Allow"] = ", ".join(methods)
                 return with_rate_limit_headers(response)
+            if order_field:
+                kwargs["found"] = found.order_value
             try:
                 response = view(request, store, **kwargs)
             except BadRequest as exc:

@@ -1,6 +1,7 @@
 """Fake v2 orders (bare JSON, page/limit, 204 when empty) and v3 transactions and refunds."""
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -92,6 +93,13 @@ def _order(store: FakeStore, order_id: int) -> FakeOrder:
     return order
 
 
+def _found(found: Any) -> Any:
+    """The order field endpoint(order_field=…) read with the store, or the v2 404 when there is no order."""
+    if found is None:
+        raise BadRequest(v2_error(404, V2_NOT_FOUND))
+    return found
+
+
 @endpoint(version="v2", methods=("GET",))
 def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return _v2_list([o.data for o in _filtered_orders(request, store)], request)
@@ -115,33 +123,36 @@ def orders_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"statuses": statuses, "count": len(found)})
 
 
-@endpoint(version="v2", methods=("GET", "PUT"))
-def order_detail(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
+@endpoint(version="v2", methods=("GET", "PUT"), order_field="data")
+def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
+    if request.method != "PUT":
+        return json_response(_found(found))
     order = _order(store, order_id)
-    if request.method == "PUT":
-        body = read_json(request, version="v2")
-        if not isinstance(body, dict):
-            return v2_error(400, "The request body must be an object.")
-        if "status_id" in body:
-            if body["status_id"] not in state.STATUS_NAMES:
-                return v2_error(400, "The field 'status_id' is invalid.")
-            state.set_status(order, int(body["status_id"]))
+    body = read_json(request, version="v2")
+    if not isinstance(body, dict):
+        return v2_error(400, "The request body must be an object.")
+    if "status_id" in body:
+        if body["status_id"] not in state.STATUS_NAMES:
+            return v2_error(400, "The field 'status_id' is invalid.")
+        state.set_status(order, int(body["status_id"]))
     return json_response(order.data)
 
 
-@endpoint(version="v2", methods=("GET",))
-def order_products(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
-    return _v2_list(_order(store, order_id).products, request)
+@endpoint(version="v2", methods=("GET",), order_field="products")
+def order_products(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
+    return _v2_list(_found(found), request)
 
 
-@endpoint(version="v2", methods=("GET",))
-def order_coupons(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
-    return _v2_list(_order(store, order_id).coupons, request)
+@endpoint(version="v2", methods=("GET",), order_field="coupons")
+def order_coupons(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
+    return _v2_list(_found(found), request)
 
 
-@endpoint(version="v2", methods=("GET",))
-def order_shipping_addresses(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
-    return _v2_list(_order(store, order_id).shipping_addresses, request)
+@endpoint(version="v2", methods=("GET",), order_field="shipping_addresses")
+def order_shipping_addresses(
+    request: HttpRequest, store: FakeStore, order_id: int, found: list | None
+) -> HttpResponse:
+    return _v2_list(_found(found), request)
 
 
 # --- v3 -----------------------------------------------------------------------------------------
@@ -154,15 +165,16 @@ def _v3_order(store: FakeStore, order_id: int) -> FakeOrder:
     return order
 
 
-@endpoint(version="v3", methods=("GET",))
-def order_transactions(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
-    order = _v3_order(store, order_id)
-    if not order.transactions:
+@endpoint(version="v3", methods=("GET",), order_field="transactions")
+def order_transactions(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
+    if found is None:
+        return v3_error(404, f"Order {order_id} not found.")
+    if not found:
         return no_content()
-    total = len(order.transactions)
+    total = len(found)
     return json_response(
         {
-            "data": order.transactions,
+            "data": found,
             "meta": {
                 "pagination": {
                     "total": total,
