@@ -1,8 +1,9 @@
 """Settings for the benchmarks: the demo settings on PostgreSQL (BENCH_DATABASE_URL), production-like
 (DEBUG off), the sandbox mounted in-process, and the bench-only URLconf.
 
-BENCH_CELERY_BROKER=memory:// makes .delay() enqueue without running the task (the ack benchmark
-measures the inbox alone); unset, tasks run eagerly in-process as in the demo.
+BENCH_CELERY_BROKER (memory:// or a Redis URL, with no worker) makes .delay() enqueue without running
+the task (the ack benchmark queues on Redis and measures the inbox alone); unset, tasks run eagerly
+in-process as in the demo.
 """
 
 import os

@@ -1,7 +1,16 @@
 """storefront: the BigCommerce side (install, tenancy, API client, webhooks in, scripts, shopper identity)."""
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class StorefrontConfig(AppConfig):
     name = "storefront"
     verbose_name = "BigCommerce stores"
+
+    def ready(self) -> None:
+        from .models import Store
+        from .webhook_stores import forget_saved_store
+
+        # The webhook inbox remembers stores per process; a store saved here is read afresh at once.
+        post_save.connect(forget_saved_store, sender=Store, dispatch_uid="webhook_stores_forget_saved")
+        post_delete.connect(forget_saved_store, sender=Store, dispatch_uid="webhook_stores_forget_deleted")

@@ -2,11 +2,15 @@
 
 Order of work (DESIGN.md §3.1-3.3, 3.8): the raw delivery is always stored, with the verdict of the
 per-store secret check (constant time) and the payload validation; a valid delivery claims its dedupe
-key in the same INSERT; we answer 200 and process in a task after commit. The body is untrusted until the secret matches: nothing in it
-is looked at before that check except to record it.
+key in the same INSERT (webhook_rows), committed before we answer; its id is handed to the processing
+queue (webhook_queue, which publishes tasks in batches) and we answer 200. A delivery whose queueing
+fails is still stored and is queued by the sweeper (tasks.webhook_deliveries_sweep). The body is
+untrusted until the secret matches: nothing in it is looked at before that check except to record it.
 
 BigCommerce signs nothing (reference §2.5): the secret travels as a custom header we set when we
-registered the hook, and the URL's opaque public id tells us which store's secret to expect.
+registered the hook, and the URL's opaque public id tells us which store's secret to expect. The
+store behind a public id is remembered per process for a few seconds (webhook_stores, which says
+why an uninstall and a rotated secret still take effect promptly).
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from __future__ import annotations
 import hmac
 import json
 import traceback
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .handlers import is_handled
-from .models import Store, WebhookDelivery
+from .models import WebhookDelivery
 from .redaction import redact_headers
+from .webhook_queue import webhook_delivery_queue
+from .webhook_rows import webhook_delivery_insert
+from .webhook_stores import WebhookStore, webhook_store_get
 
 SECRET_HEADER = "X-Webhook-Secret"
 MAX_BODY_BYTES = 1024 * 1024
@@ -37,7 +43,8 @@ MAX_HEADERS, MAX_HEADER_VALUE = 64, 1024
 class InboxAnswer:
     status: int
     message: str
-    delivery: WebhookDelivery
+    delivery_id: int
+    to_process: bool = False
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -63,7 +70,7 @@ def _read_body(request: HttpRequest) -> tuple[bytes, bool, int]:
     return body, len(body) > MAX_BODY_BYTES, len(body)
 
 
-def _validate(payload: object, store: Store) -> tuple[str, str, str] | str:
+def _validate(payload: object, store: WebhookStore) -> tuple[str, str, str] | str:
     """(scope, resource id, hash) of a well-formed payload for this store, else the reason it is not."""
     if not isinstance(payload, dict):
         return "The body is not a JSON object."
@@ -98,7 +105,7 @@ class _Verdict:
     valid: bool = False
 
 
-def _judge(store: Store | None, *, body: bytes, too_large: bool, secret_header: str | None) -> _Verdict:
+def _judge(store: WebhookStore | None, *, body: bytes, too_large: bool, secret_header: str | None) -> _Verdict:
     """Decide what a call deserves. Pure: reads the body, touches no domain data, writes nothing."""
     if store is None:
         return _Verdict(404, "Unknown webhook URL.")
@@ -107,7 +114,7 @@ def _judge(store: Store | None, *, body: bytes, too_large: bool, secret_header: 
     expected = (store.webhook_secret or "").encode()
     if not secret_header or not expected or not hmac.compare_digest(secret_header.encode(), expected):
         return _Verdict(401, "Missing or wrong webhook secret.")
-    if store.status != Store.Status.INSTALLED:
+    if not store.installed:
         # A hook left behind after uninstall: acknowledge so BigCommerce stops, act on nothing.
         return _Verdict(200, "Store is not installed; ignored.")
     try:
@@ -121,11 +128,6 @@ def _judge(store: Store | None, *, body: bytes, too_large: bool, secret_header: 
     return _Verdict(200, "Accepted.", WebhookDelivery.Status.RECEIVED, scope, resource_id, digest, valid=True)
 
 
-def _claim_scope():
-    connection = transaction.get_connection()
-    return transaction.atomic() if connection.in_atomic_block else nullcontext()
-
-
 def webhook_receive(
     *,
     public_id: str,
@@ -136,21 +138,17 @@ def webhook_receive(
     secret_header: str | None,
     remote_ip: str | None,
 ) -> InboxAnswer:
-    """Record one inbound call and decide the answer; processing is scheduled after commit when accepted.
+    """Record one inbound call and decide the answer; `to_process` says whether the caller must enqueue it.
 
     The raw call and its verdict are written in one INSERT (one commit on the hot path). The verdict
     is computed first but is pure, and if computing it fails the raw call is still stored, with the
-    traceback, before we answer 500 (so BigCommerce retries).
+    traceback, before we answer 500 (so BigCommerce retries). Queueing is the caller's job, once the
+    row is committed: a row that is never queued is picked up by the sweeper
+    (tasks.webhook_deliveries_sweep), so no accepted delivery is lost.
     """
-    # order_by() drops Store's default ordering: the lookup is by a unique column, a sort is wasted work.
-    store = (
-        Store.objects.filter(public_id=public_id)
-        .only("id", "store_hash", "status", "webhook_secret")
-        .order_by()
-        .first()
-    )
+    store = webhook_store_get(public_id=public_id)
     raw = {
-        "store": store,
+        "store_id": store.id if store else None,
         "public_id": public_id[:64],
         "remote_ip": remote_ip,
         "headers": headers,
@@ -162,15 +160,23 @@ def webhook_receive(
     }
     try:
         verdict = _judge(store, body=body, too_large=too_large, secret_header=secret_header)
+        if verdict.status == 401 and store is not None:
+            # The remembered secret may have been rotated since: ask the database before refusing.
+            store = webhook_store_get(public_id=public_id, fresh=True)
+            raw["store_id"] = store.id if store else None
+            verdict = _judge(store, body=body, too_large=too_large, secret_header=secret_header)
     except Exception as exc:
-        delivery = WebhookDelivery.objects.create(
-            **raw,
-            status=WebhookDelivery.Status.FAILED,
-            response_status=500,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            traceback=traceback.format_exc()[-20000:],
+        delivery_id = webhook_delivery_insert(
+            values={
+                **raw,
+                "status": WebhookDelivery.Status.FAILED,
+                "response_status": 500,
+                "error": f"{type(exc).__name__}: {exc}"[:2000],
+                "traceback": traceback.format_exc()[-20000:],
+            },
+            claim=False,
         )
-        return InboxAnswer(500, "Internal error; recorded.", delivery)
+        return InboxAnswer(500, "Internal error; recorded.", delivery_id)
     fields = {
         **raw,
         "scope": verdict.scope,
@@ -182,25 +188,20 @@ def webhook_receive(
         "error": "" if verdict.status == 200 else verdict.message,
     }
     if not verdict.valid:
-        return InboxAnswer(verdict.status, verdict.message, WebhookDelivery.objects.create(**fields))
-    try:
-        # The partial unique constraint lets exactly one valid copy of (store, scope, id, hash) in.
-        # In autocommit the single INSERT is its own durable transaction (one round trip, not
-        # BEGIN/INSERT/COMMIT); inside a caller's transaction a savepoint keeps a conflict from
-        # breaking it.
-        with _claim_scope():
-            delivery = WebhookDelivery.objects.create(**fields)
-    except IntegrityError:
-        delivery = WebhookDelivery.objects.create(**{**fields, "status": WebhookDelivery.Status.DUPLICATE})
-        return InboxAnswer(200, "Duplicate delivery; already received.", delivery)
-    from .tasks import process_webhook_delivery
-
-    transaction.on_commit(lambda: process_webhook_delivery.delay(delivery.pk))
-    return InboxAnswer(200, verdict.message, delivery)
+        return InboxAnswer(verdict.status, verdict.message, webhook_delivery_insert(values=fields, claim=False))
+    delivery_id = webhook_delivery_insert(values=fields, claim=True)
+    if delivery_id is None:
+        # A valid copy already holds (store, scope, resource id, hash): keep this one as evidence only.
+        duplicate = {**fields, "status": WebhookDelivery.Status.DUPLICATE}
+        return InboxAnswer(
+            200, "Duplicate delivery; already received.", webhook_delivery_insert(values=duplicate, claim=False)
+        )
+    return InboxAnswer(200, verdict.message, delivery_id, to_process=True)
 
 
 @csrf_exempt
 @require_POST
+@transaction.non_atomic_requests  # the row must be committed before we answer, whatever the settings
 def bigcommerce_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
     body, too_large, size = _read_body(request)
     result = webhook_receive(
@@ -212,4 +213,6 @@ def bigcommerce_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
         secret_header=request.headers.get(SECRET_HEADER),
         remote_ip=_client_ip(request),
     )
+    if result.to_process:
+        webhook_delivery_queue(delivery_id=result.delivery_id)
     return JsonResponse({"status": result.status, "message": result.message}, status=result.status)

@@ -16,3 +16,11 @@ pytest_plugins: list[str] = [
 def _fast_and_isolated(settings):
     """Every test talks only to the in-process sandbox (no network) and waits for no retry."""
     settings.HTTP_RETRY = {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_webhook_stores():
+    """The webhook inbox's per-process store memory starts empty, as in a fresh process."""
+    from storefront.webhook_stores import webhook_stores_forget
+
+    webhook_stores_forget()

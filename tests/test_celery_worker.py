@@ -26,4 +26,4 @@ def test_webhook_is_processed_by_a_real_worker_and_the_purchase_reaches_friendbu
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PROCESSED
     # The work happened in the worker process, not inline in this one.
-    assert wait_for(lambda: "storefront.process_webhook_delivery" in celery_worker_process.log_path.read_text())
+    assert wait_for(lambda: "storefront.process_webhook_deliveries" in celery_worker_process.log_path.read_text())

@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE["storefront-webhooks-repair"] = {
     "task": "storefront.webhooks_repair_all",
     "schedule": 6 * 60 * 60,
 }
+# Webhook deliveries stored and acknowledged but never queued (broker down, process killed) get queued.
+CELERY_BEAT_SCHEDULE["storefront-webhook-deliveries-sweep"] = {
+    "task": "storefront.webhook_deliveries_sweep",
+    "schedule": 5 * 60,
+}
 CELERY_BEAT_SCHEDULE["referrals-outbox-dispatch-due"] = {
     "task": "referrals.outbox_dispatch_due",
     "schedule": 60,
