@@ -110,6 +110,12 @@ def _run(args) -> int:
             seen["baseline"] = (rss_mb(), seen["n"])
         if seen["baseline"] is not None and seen["n"] % 50 == 0:
             samples.append((seen["n"], rss_mb()))
+            if seen["n"] % 5000 == 0:  # a long run shows its course even if it is stopped early
+                print(
+                    f"  {seen['n']} orders, {time.perf_counter() - started:.0f}s, RSS {samples[-1][1]:.1f} MB "
+                    f"(+{samples[-1][1] - seen['baseline'][0]:.1f} since order {WARM_UP_ORDERS})",
+                    flush=True,
+                )
         if not args.full and time.perf_counter() - started > args.seconds:
             raise Budget
 
