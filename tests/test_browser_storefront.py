@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from referrals.models import AttributionCapture, OrderAttributionLink
 from storefront.scripts import desired_scripts
@@ -187,3 +188,6 @@ def test_installed_scripts_identify_capture_link_and_render_the_widget(browser_w
                 CART_ID, capture.device_id, "sam42")
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop ran used a connection of that context: close it
+            # here, or it outlives the test and blocks dropping the test database.
+            connections.close_all()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connections
 from django.utils import timezone
 
 from referrals.roles import SUPPORT_GROUP, roles_setup
@@ -37,6 +38,9 @@ def live(transactional_db, live_server, settings, monkeypatch):
             yield live_server.url, browser
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop ran used a connection of that context: close it
+            # here, or it outlives the test and blocks dropping the test database.
+            connections.close_all()
 
 
 def test_support_person_reads_the_diagnosis_for_a_friend_email(live, support_store, django_user_model):
