@@ -434,7 +434,9 @@ class BigCommerceClient:
         **filters,
     ) -> Iterator[dict]:
         """All matching orders, oldest id first. Dates may be datetimes (sent as RFC-2822) or strings."""
-        params: dict[str, Any] = {"sort": "id:asc", **filters}
+        # "id" alone: the spec's `sort` enum has no ":asc" form (only its prose mentions one), and
+        # ascending is BigCommerce's default direction.
+        params: dict[str, Any] = {"sort": "id", **filters}
         if min_date_created is not None:
             params["min_date_created"] = _format_v2_date(min_date_created)
         if min_id is not None:

@@ -3,7 +3,6 @@
 import json
 import re
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 import jwt
@@ -12,9 +11,9 @@ from django.conf import settings
 
 from sandbox.bigcommerce import world
 from sandbox.bigcommerce.tokens import current_customer_jwt, issue_install_code, signed_payload_jwt
+from tests.openapi_check import SPECS, SPECS_MISSING
 
 pytestmark = pytest.mark.django_db
-SPECS = Path("/work/shared/bigcommerce-specs")
 BASE = "/sandbox/bigcommerce/stores"
 
 
@@ -25,7 +24,7 @@ BASE = "/sandbox/bigcommerce/stores"
 def _spec(name: str) -> dict:
     yaml = pytest.importorskip("yaml")
     if not (SPECS / name).exists():
-        pytest.skip("BigCommerce OpenAPI specs are not available here")
+        pytest.skip(SPECS_MISSING)
     return yaml.safe_load((SPECS / name).read_text())
 
 
