@@ -51,10 +51,11 @@ def backoff(attempts: int) -> timedelta:
 def outbox_enqueue(
     *, store, kind: str, natural_key: str, payload: dict, order=None, identity=None
 ) -> tuple[OutboxEvent, bool]:
-    """The event for (store, kind, natural_key), created if new; a new event is sent after commit."""
-    existing = OutboxEvent.objects.filter(store=store, kind=kind, natural_key=natural_key).first()
-    if existing is not None:
-        return existing, False
+    """The event for (store, kind, natural_key), created if new; a new event is sent after commit.
+
+    Tries the INSERT first: callers enqueue what they believe is new (the purchase is checked under
+    the order's row lock), so a lookup before it would be a second read of the same key.
+    """
     try:
         with transaction.atomic():
             event = OutboxEvent.objects.create(
