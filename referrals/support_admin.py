@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from coupons.models import CouponCode
-from storefront.admin_base import ReadOnlyAdmin, confirm_action, confirmed_data
+from storefront.admin_base import NoWritesMixin, ReadOnlyAdmin, confirm_action, confirmed_data
 from storefront.models import Store, WebhookDelivery
 
 from . import (
@@ -69,7 +69,7 @@ class FriendbuyAnalyticsDayAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
 
 
-class _LinkAdmin(admin.ModelAdmin):
+class _LinkAdmin(NoWritesMixin, admin.ModelAdmin):
     """An index entry that opens a custom view instead of a changelist."""
 
     target = ""
@@ -79,15 +79,6 @@ class _LinkAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return roles.can_view_support(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         return HttpResponseRedirect(reverse(self.target))

@@ -33,8 +33,8 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(StoreScopedAdmin):
-    """Logs are evidence: browsable, never editable or deletable from the admin."""
+class NoWritesMixin:
+    """An admin that can add, change and delete nothing (viewing stays as the admin decides)."""
 
     def has_add_permission(self, request):
         return False
@@ -44,6 +44,10 @@ class ReadOnlyAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, StoreScopedAdmin):
+    """Logs are evidence: browsable, never editable or deletable from the admin."""
 
 
 # --- actions behind a confirmation page ------------------------------------------------------------------
