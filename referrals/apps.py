@@ -25,7 +25,7 @@ class ReferralsConfig(AppConfig):
 
         report_rollup.connect_receivers()
 
-        handlers.register("store/order/", lifecycle.handle_order_delivery)
+        handlers.register_resource("store/order/", lifecycle.handle_order_deliveries)
         handlers.register("store/customer/created", lifecycle.handle_customer_delivery)
         handlers.register("store/customer/updated", lifecycle.handle_customer_delivery)
         handlers.register("store/customer/deleted", lifecycle.handle_customer_delivery)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -235,7 +235,9 @@ def _save_events(
     recorded = (
         set()
         if created
-        else set(OrderEvent.objects.filter(order=snapshot, key__in=list(unique)).values_list("key", flat=True))
+        else set(
+            OrderEvent.objects.filter(order=snapshot, key__in=list(unique)).values_list("key", flat=True)
+        )
     )
     events = OrderEvent.objects.bulk_create(
         [
@@ -681,12 +683,15 @@ def customer_erase(
 # --- webhook handlers (registered in ReferralsConfig.ready) -------------------------------------
 
 
-def handle_order_delivery(delivery: WebhookDelivery) -> None:
+def handle_order_deliveries(deliveries: Sequence[WebhookDelivery]) -> None:
+    """One re-fetch for the deliveries of one order (storefront.handlers groups them): the events it
+    records point at the newest, and a refund delivery among them makes it read the refunds."""
+    newest = deliveries[-1]
     order_sync(
-        store=delivery.store,
-        order_id=int(delivery.resource_id),
-        delivery=delivery,
-        refunds_hint="refund" in delivery.scope,
+        store=newest.store,
+        order_id=int(newest.resource_id),
+        delivery=newest,
+        refunds_hint=any("refund" in delivery.scope for delivery in deliveries),
     )
 
 
