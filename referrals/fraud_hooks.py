@@ -37,7 +37,7 @@ from storefront.bigcommerce import BigCommerceError
 from storefront.models import Store
 
 from .identity import friendbuy_customer_id, normalize_email
-from .lifecycle import order_event_recorded
+from .lifecycle import documents_just_fetched, order_event_recorded
 from .models import (
     AttributionCapture,
     CustomerIdentity,
@@ -164,9 +164,13 @@ def _referral_of(snapshot: OrderSnapshot, *, link: OrderAttributionLink | None) 
 
 
 def _order_documents(snapshot: OrderSnapshot) -> tuple[dict | None, list | None]:
-    """Billing address and transactions (payment fingerprint) are not in the snapshot: ask BigCommerce."""
+    """Billing address and transactions (payment fingerprint) are not in the snapshot: the order sync that
+    recorded the paid event has just fetched both, else ask BigCommerce."""
     from storefront.clients import bigcommerce_for
 
+    fetched = documents_just_fetched(store_id=snapshot.store_id, order_id=snapshot.bc_order_id)
+    if fetched is not None and fetched.transactions is not None:
+        return fetched.order.get("billing_address") or None, fetched.transactions
     try:
         client = bigcommerce_for(snapshot.store)
         billing = client.get_order(snapshot.bc_order_id).get("billing_address") or None

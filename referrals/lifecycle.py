@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -96,6 +97,19 @@ class OrderDocuments:
     shipping_addresses: list[dict]
     refunds: list[dict] | None
     transactions: list[dict] | None
+
+
+# The documents of the order being synced in this context, for subscribers that run on commit inside the
+# sync: fraud reads the billing address and transactions BigCommerce has just answered instead of asking again.
+_documents_in_sync: ContextVar[tuple[int, int, OrderDocuments] | None] = ContextVar(
+    "order_sync_documents", default=None
+)
+
+
+def documents_just_fetched(*, store_id: int, order_id: int) -> OrderDocuments | None:
+    """What order_sync re-fetched for this order, while that sync (and its on-commit subscribers) runs."""
+    current = _documents_in_sync.get()
+    return current[2] if current is not None and current[:2] == (store_id, order_id) else None
 
 
 def _fetch(
@@ -512,8 +526,25 @@ def order_sync(
         customer_id=int(raw.get("customer_id") or 0) or None,
         email=email or None,
     )
+    in_sync = _documents_in_sync.set((store.pk, order_id, docs))
+    try:
+        return _save_sync(store, order_id, docs, attribution, seen=existing is not None, delivery=delivery)
+    finally:
+        _documents_in_sync.reset(in_sync)
+
+
+def _save_sync(
+    store: Store,
+    order_id: int,
+    docs: OrderDocuments,
+    attribution: AttributionInfo | None,
+    *,
+    seen: bool,
+    delivery: WebhookDelivery | None,
+) -> OrderSnapshot:
+    """order_sync's writes, in one transaction; the subscribers run as it commits."""
     with transaction.atomic():
-        snapshot, created = _lock_snapshot(store, order_id, seen=existing is not None)
+        snapshot, created = _lock_snapshot(store, order_id, seen=seen)
         snapshot.store = store
         previous_status = None if created else snapshot.status_id
         _apply(snapshot, docs, attribution)

@@ -84,6 +84,30 @@ def test_rejecting_the_held_conversion_rejects_the_reward_and_the_callback_answe
     assert _validate(friendbuy, order).status_code == 400
 
 
+def test_assessing_a_referred_order_reuses_the_documents_its_sync_just_fetched(fraud_store, friendbuy):
+    from storefront.models import OutboundCall
+
+    _, order = _held_conversion(fraud_store, friendbuy)
+
+    assert _conversion(fraud_store, order).decision == Decision.HOLD
+    calls = OutboundCall.objects.filter(store=fraud_store, method="GET")
+    assert calls.filter(path__endswith=f"/v2/orders/{order['id']}").count() == 1
+    assert calls.filter(path__endswith=f"/v3/orders/{order['id']}/transactions").count() == 1
+
+
+def test_a_referred_order_assessed_outside_its_sync_fetches_the_documents_itself(fraud_store, friendbuy):
+    from referrals.fraud_hooks import _order_documents
+    from referrals.models import OrderSnapshot
+
+    _, order = _held_conversion(fraud_store, friendbuy)
+    snapshot = OrderSnapshot.objects.get(store=fraud_store, bc_order_id=order["id"])
+
+    billing, transactions = _order_documents(snapshot)
+
+    assert billing["email"] == FRIEND_EMAIL
+    assert transactions and transactions[0]["event"] in ("purchase", "capture")
+
+
 def test_unreferred_orders_record_signals_but_get_no_assessment(fraud_store, friendbuy):
     order = bc.create_order(fraud_store.store_hash, email="plain@example.com")
     order_sync(store=fraud_store, order_id=order["id"])
