@@ -174,6 +174,102 @@ def test_refunds_update_the_order_like_bigcommerce(client, bc_store):
     assert too_much.status_code == 422 and too_much.json()["data"][0]["status"] == 422
 
 
+# --- orders with their consignments (include=consignments[.line_items], consignment_structure) ----
+
+WITH_LINE_ITEMS = "include=consignments.line_items&consignment_structure=object"
+MIXED_ORDER = [
+    {"name": "Kit", "price": "30", "sku": "KIT"},
+    {"name": "Kit part", "price": "0", "sku": "PART", "parent": 0},
+    {"name": "E-book", "price": "9", "type": "digital"},
+    {"name": "Gift card", "price": "25", "type": "giftcertificate"},
+]
+
+
+def _schema_problems(schema: str, value) -> list[str]:
+    from tests.openapi_check import schema_problems
+
+    _spec("orders.v2.oas2.yml")  # skips when the files are missing
+    return schema_problems("orders.v2.oas2.yml", {"$ref": f"#/components/schemas/{schema}"}, value)
+
+
+def _order_with(client, store, order_id, query):
+    response = _call(client, store, "get", f"/v2/orders/{order_id}?{query}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_consignments_line_items_embed_the_objects_of_the_products_call(client, bc_store):
+    order = world.create_order(bc_store.store_hash, email="a@example.com", products=MIXED_ORDER)
+    got = _order_with(client, bc_store, order["id"], WITH_LINE_ITEMS)
+    products = {p["id"]: p for p in _call(client, bc_store, "get", f"/v2/orders/{order['id']}/products").json()}
+    (address,) = _call(client, bc_store, "get", f"/v2/orders/{order['id']}/shipping_addresses").json()
+
+    consignments = got.pop("consignments")
+    assert got == world.get_order(bc_store.store_hash, order["id"]).data
+    assert set(consignments) == {"pickups", "shipping", "downloads", "email"} and consignments["pickups"] == []
+    (shipping,) = consignments["shipping"]
+    (download,) = consignments["downloads"]
+    (gift,) = consignments["email"]["gift_certificates"]
+    assert [p["sku"] for p in shipping["line_items"]] == ["KIT", "PART"]
+    assert [p["type"] for p in download["line_items"] + gift["line_items"]] == ["digital", "giftcertificate"]
+    example = _spec("orders.v2.oas2.yml")["components"]["schemas"]["shippingConsignment_Get"]["x-examples"]
+    assert set(example["example-1"]) <= set(shipping)
+    assert shipping["id"] == address["id"] and shipping["items_total"] == 2
+    assert {k: shipping[k] for k in ("first_name", "street_1", "zip", "country_iso2")} == {
+        k: address[k] for k in ("first_name", "street_1", "zip", "country_iso2")
+    }
+    for consignment, schema in ((shipping, "shippingConsignment_Get"), (download, "digitalConsignment_Get"),
+                                (gift, "giftCertificateConsignment_Get")):
+        for item in consignment.pop("line_items"):
+            assert item == products[item["id"]]
+            assert _schema_problems("orderProducts", item) == []
+        assert _schema_problems(schema, consignment) == []
+
+
+def test_consignments_without_line_items_link_them(client, bc_store):
+    order = world.create_order(bc_store.store_hash, email="a@example.com")
+    got = _order_with(client, bc_store, order["id"], "include=consignments&consignment_structure=object")
+    (product,) = _call(client, bc_store, "get", f"/v2/orders/{order['id']}/products").json()
+
+    (link,) = got["consignments"]["shipping"][0]["line_items"]
+    assert link == {
+        "url": f"{settings.BIGCOMMERCE_API_URL}/stores/{bc_store.store_hash}/v2/orders/{order['id']}/products/"
+        f"{product['id']}",
+        "resource": f"/orders/{order['id']}/products/{product['id']}",
+    }
+
+
+def test_consignments_come_in_the_object_structure_only_when_asked_for(client, bc_store):
+    order = world.create_order(bc_store.store_hash, email="a@example.com")
+
+    assert "consignments" not in _order_with(client, bc_store, order["id"], "")
+    for query in ("include=consignments.line_items", "include=consignments&consignment_structure=array"):
+        assert _order_with(client, bc_store, order["id"], query)["consignments"] == {
+            "url": f"{settings.BIGCOMMERCE_API_URL}/stores/{bc_store.store_hash}/v2/orders/{order['id']}"
+            "/consignments",
+            "resource": f"/orders/{order['id']}/consignments",
+        }
+
+
+def test_a_consignment_of_more_than_50_line_items_is_cut_with_a_warning(client, bc_store):
+    products = [{"name": f"Item {n}", "price": "1", "sku": f"I-{n}"} for n in range(51)]
+    order = world.create_order(bc_store.store_hash, email="a@example.com", products=products)
+
+    (shipping,) = _order_with(client, bc_store, order["id"], WITH_LINE_ITEMS)["consignments"]["shipping"]
+    assert [p["sku"] for p in shipping["line_items"]] == [f"I-{n}" for n in range(50)]
+    assert "only 50 are included" in shipping["__warning__"]["message"]
+    assert shipping["items_total"] == 51
+
+
+def test_an_order_of_digital_goods_has_no_shipping_address_or_consignment(client, bc_store):
+    order = world.create_order(bc_store.store_hash, email="a@example.com", products=MIXED_ORDER[2:])
+
+    assert order["shipping_address_count"] == 0 and order["order_is_digital"] is True
+    assert _call(client, bc_store, "get", f"/v2/orders/{order['id']}/shipping_addresses").status_code == 204
+    consignments = _order_with(client, bc_store, order["id"], WITH_LINE_ITEMS)["consignments"]
+    assert consignments["shipping"] == [] and len(consignments["downloads"]) == 1
+
+
 # --- customers ----------------------------------------------------------------------------------
 
 

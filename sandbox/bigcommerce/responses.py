@@ -83,21 +83,28 @@ def with_rate_limit_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def endpoint(*, version: str, methods: tuple[str, ...], order_field: str | None = None) -> Callable:
+def endpoint(
+    *,
+    version: str,
+    methods: tuple[str, ...],
+    order_fields: tuple[str, ...] | Callable[[HttpRequest], tuple[str, ...]] = (),
+) -> Callable:
     """Wrap a view `fn(request, store, **kwargs)` with faults, auth, method check and headers.
 
-    With `order_field` (a FakeOrder field) the view also gets `found`: that field of the order its
-    `order_id` names, read in the same query as the store, or None when the store has no such order.
+    With `order_fields` (FakeOrder fields, or a function of the request naming them) the view also gets
+    `found`: those fields of the order its `order_id` names, by name, read in the same query as the
+    store, or None when the store has no such order.
     """
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, store_hash: str, **kwargs) -> HttpResponse:
+            fields = order_fields(request) if callable(order_fields) else order_fields
             found = lookup(
                 store_hash=store_hash,
-                order_id=kwargs.get("order_id") if order_field else None,
-                order_field=order_field,
+                order_id=kwargs.get("order_id") if fields else None,
+                order_fields=fields,
             )
             if found.faults_armed:
                 injected = consume(request, service="bigcommerce")
@@ -125,8 +132,8 @@ def endpoint(*, version: str, methods: tuple[str, ...], order_field: str | None 
                 response = (v2_error if version == "v2" else v3_error)(405, "Method not allowed.")
                 response["Allow"] = ", ".join(methods)
                 return with_rate_limit_headers(response)
-            if order_field:
-                kwargs["found"] = found.order_value
+            if fields:
+                kwargs["found"] = found.order
             try:
                 response = view(request, store, **kwargs)
             except BadRequest as exc:

@@ -49,6 +49,40 @@ PAYMENT_STATUS = {
 }
 FOUR = Decimal("0.0001")
 CENT = Decimal("0.01")
+# GET /v2/orders/{id}?include=consignments.line_items embeds at most this many line items per consignment
+# and says so in a `__warning__` on a consignment it cut (reference bigcommerce §3.1, bigcommerce/docs#960).
+CONSIGNMENT_LINE_ITEMS = 50
+CONSIGNMENT_CUT_WARNING = (
+    "Not all line items of this consignment are returned with this response, only 50 are included. "
+    "Please use the `/v2/orders/{order_id}/products` endpoint to fetch all line items."
+)
+# shippingConsignment_Base: the address fields a shipping consignment carries.
+CONSIGNMENT_ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "street_1",
+    "street_2",
+    "city",
+    "zip",
+    "country",
+    "country_iso2",
+    "state",
+    "email",
+    "phone",
+    "form_fields",
+)
+# shippingConsignment_Get's costs: JSON numbers, where the shipping address resource has decimal strings.
+CONSIGNMENT_COSTS = (
+    "base_cost",
+    "cost_ex_tax",
+    "cost_inc_tax",
+    "cost_tax",
+    "base_handling_cost",
+    "handling_cost_ex_tax",
+    "handling_cost_inc_tax",
+    "handling_cost_tax",
+)
 
 
 class RefundRejected(Exception):
@@ -116,6 +150,72 @@ def set_status(order: FakeOrder, status_id: int) -> FakeOrder:
         order.data["date_shipped"] = rfc2822(now())
     order.save(update_fields=["data"])
     return order
+
+
+def consignments(
+    *,
+    order: dict,
+    products: list[dict],
+    shipping_addresses: list[dict],
+    api_base: str,
+    embed_line_items: bool,
+) -> dict:
+    """orderConsignment_Get of an order: a shipping consignment per shipping address with its lines, the
+    digital lines as the one download consignment, a gift certificate consignment per gift certificate
+    line, and no pickups (the fake takes no pickup orders).
+
+    Line items are the /products objects when embedded (consignments.line_items), at most
+    CONSIGNMENT_LINE_ITEMS per consignment with a `__warning__` on one cut; else links to them. Links are
+    {url: api_base + resource, resource}, api_base being the store's /v2 URL.
+    """
+    order_id = order["id"]
+
+    def link(resource: str) -> dict:
+        return {"url": f"{api_base}{resource}", "resource": resource}
+
+    recipient = order["billing_address"].get("email", "")
+
+    def with_lines(consignment: dict, lines: list[dict]) -> dict:
+        if not embed_line_items:
+            consignment["line_items"] = [link(f"/orders/{order_id}/products/{p['id']}") for p in lines]
+        else:
+            consignment["line_items"] = lines[:CONSIGNMENT_LINE_ITEMS]
+            if len(lines) > CONSIGNMENT_LINE_ITEMS:
+                consignment["__warning__"] = {"message": CONSIGNMENT_CUT_WARNING}
+        return consignment
+
+    shipping = []
+    for address in shipping_addresses:
+        lines = [p for p in products if p.get("order_address_id") == address["id"]]
+        consignment = {
+            "id": address["id"],
+            **{name: address.get(name, "") for name in CONSIGNMENT_ADDRESS_FIELDS},
+            "shipping_method": address["shipping_method"],
+            "items_total": sum(int(p["quantity"]) for p in lines),
+            "items_shipped": sum(int(p["quantity_shipped"]) for p in lines),
+            **{name: number(address[name]) for name in CONSIGNMENT_COSTS},
+            "cost_tax_class_id": address["cost_tax_class_id"],
+            "handling_cost_tax_class_id": address["handling_cost_tax_class_id"],
+            "shipping_zone_id": address["shipping_zone_id"],
+            "shipping_zone_name": address["shipping_zone_name"],
+            "shipping_quotes": link(
+                f"/orders/{order_id}/consignments/shipping/{address['id']}/shipping_quotes"
+            ),
+        }
+        shipping.append(with_lines(consignment, lines))
+    digital = [p for p in products if p.get("type") == "digital"]
+    return {
+        "pickups": [],
+        "shipping": shipping,
+        "downloads": [with_lines({"recipient_email": recipient}, digital)] if digital else [],
+        "email": {
+            "gift_certificates": [
+                with_lines({"recipient_email": recipient}, [p])
+                for p in products
+                if p.get("type") == "giftcertificate"
+            ]
+        },
+    }
 
 
 def refund_payload(refund: FakeRefund) -> dict:

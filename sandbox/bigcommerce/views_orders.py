@@ -1,8 +1,9 @@
-"""Fake v2 orders (bare JSON, page/limit, 204 when empty) and v3 transactions and refunds."""
+"""Fake v2 orders (bare JSON, page/limit, 204 when empty, consignments included on request) and v3
+transactions and refunds."""
 
 from datetime import datetime
-from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from storefront.bigcommerce import parse_rfc2822
@@ -93,8 +94,8 @@ def _order(store: FakeStore, order_id: int) -> FakeOrder:
     return order
 
 
-def _found(found: Any) -> Any:
-    """The order field endpoint(order_field=…) read with the store, or the v2 404 when there is no order."""
+def _found(found: dict | None) -> dict:
+    """The order fields endpoint(order_fields=…) read with the store, or the v2 404 when there is no order."""
     if found is None:
         raise BadRequest(v2_error(404, V2_NOT_FOUND))
     return found
@@ -123,10 +124,47 @@ def orders_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"statuses": statuses, "count": len(found)})
 
 
-@endpoint(version="v2", methods=("GET", "PUT"), order_field="data")
+def _includes(request: HttpRequest) -> set[str]:
+    """The values of `include`, one comma list (order_includes)."""
+    return {part.strip() for part in request.GET.get("include", "").split(",")}
+
+
+def _consignments_asked(request: HttpRequest) -> bool:
+    return request.method == "GET" and bool(_includes(request) & {"consignments", "consignments.line_items"})
+
+
+def _in_object_structure(request: HttpRequest) -> bool:
+    return _consignments_asked(request) and request.GET.get("consignment_structure") == "object"
+
+
+def _order_detail_fields(request: HttpRequest) -> tuple[str, ...]:
+    return ("data", "products", "shipping_addresses") if _in_object_structure(request) else ("data",)
+
+
+def _consignments(request: HttpRequest, store: FakeStore, order_id: int, found: dict) -> dict:
+    api_base = f"{settings.BIGCOMMERCE_API_URL}/stores/{store.store_hash}/v2"
+    if not _in_object_structure(request):
+        # The spec documents the object structure only (consignment_structure=object); asked without it,
+        # the fake answers the link to the consignments (orderConsignments_Resource) rather than make up
+        # BigCommerce's undocumented legacy structure.
+        resource = f"/orders/{order_id}/consignments"
+        return {"url": f"{api_base}{resource}", "resource": resource}
+    return state.consignments(
+        order=found["data"],
+        products=found["products"],
+        shipping_addresses=found["shipping_addresses"],
+        api_base=api_base,
+        embed_line_items="consignments.line_items" in _includes(request),
+    )
+
+
+@endpoint(version="v2", methods=("GET", "PUT"), order_fields=_order_detail_fields)
 def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
     if request.method != "PUT":
-        return json_response(_found(found))
+        data = _found(found)["data"]
+        if not _consignments_asked(request):
+            return json_response(data)
+        return json_response({**data, "consignments": _consignments(request, store, order_id, found)})
     order = _order(store, order_id)
     body = read_json(request, version="v2")
     if not isinstance(body, dict):
@@ -138,21 +176,21 @@ def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: d
     return json_response(order.data)
 
 
-@endpoint(version="v2", methods=("GET",), order_field="products")
-def order_products(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
-    return _v2_list(_found(found), request)
+@endpoint(version="v2", methods=("GET",), order_fields=("products",))
+def order_products(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
+    return _v2_list(_found(found)["products"], request)
 
 
-@endpoint(version="v2", methods=("GET",), order_field="coupons")
-def order_coupons(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
-    return _v2_list(_found(found), request)
+@endpoint(version="v2", methods=("GET",), order_fields=("coupons",))
+def order_coupons(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
+    return _v2_list(_found(found)["coupons"], request)
 
 
-@endpoint(version="v2", methods=("GET",), order_field="shipping_addresses")
+@endpoint(version="v2", methods=("GET",), order_fields=("shipping_addresses",))
 def order_shipping_addresses(
-    request: HttpRequest, store: FakeStore, order_id: int, found: list | None
+    request: HttpRequest, store: FakeStore, order_id: int, found: dict | None
 ) -> HttpResponse:
-    return _v2_list(_found(found), request)
+    return _v2_list(_found(found)["shipping_addresses"], request)
 
 
 # --- v3 -----------------------------------------------------------------------------------------
@@ -165,16 +203,19 @@ def _v3_order(store: FakeStore, order_id: int) -> FakeOrder:
     return order
 
 
-@endpoint(version="v3", methods=("GET",), order_field="transactions")
-def order_transactions(request: HttpRequest, store: FakeStore, order_id: int, found: list | None) -> HttpResponse:
+@endpoint(version="v3", methods=("GET",), order_fields=("transactions",))
+def order_transactions(
+    request: HttpRequest, store: FakeStore, order_id: int, found: dict | None
+) -> HttpResponse:
     if found is None:
         return v3_error(404, f"Order {order_id} not found.")
-    if not found:
+    transactions = found["transactions"]
+    if not transactions:
         return no_content()
-    total = len(found)
+    total = len(transactions)
     return json_response(
         {
-            "data": found,
+            "data": transactions,
             "meta": {
                 "pagination": {
                     "total": total,

@@ -134,9 +134,11 @@ def create_order(
 ) -> dict:
     """A spec-shaped v2 order with its products, coupons, shipping address and (if paid) a transaction.
 
-    products: [{"name", "price", "quantity"=1, "product_id", "sku"}]; coupons: [{"code", "amount"
-    (money off), "type"=5 (promotion), "coupon_id"}]. `total` defaults to products - coupons + shipping.
-    Creating an order with a code of a fake promotion counts one use of that code.
+    products: [{"name", "price", "quantity"=1, "product_id", "sku", "type"="physical" (or "digital",
+    "giftcertificate"), "parent" (the index in `products` of the line it is bundled in)}]; coupons:
+    [{"code", "amount" (money off), "type"=5 (promotion), "coupon_id"}]. `total` defaults to products -
+    coupons + shipping. An order with no physical line has no shipping address. Creating an order with a
+    code of a fake promotion counts one use of that code.
     """
     store = create_store(store_hash)
     products = list(products or [{"name": "Sample Product", "price": "50.00", "quantity": 1}])
@@ -148,22 +150,25 @@ def create_order(
     address_id = line_id
     line_id += 1
 
-    lines, subtotal, items_total = [], Decimal("0"), 0
+    lines, subtotal, items_total, shipped_items = [], Decimal("0"), 0, 0
     for n, item in enumerate(products):
         quantity = int(item.get("quantity", 1))
         price = state.dec(item.get("price", "0"))
         line_total = price * quantity
         subtotal += line_total
         items_total += quantity
+        physical = item.get("type", "physical") == "physical"
+        shipped_items += quantity if physical else 0
         lines.append(
             _order_product(
                 line_id + n,
                 order_id,
-                address_id,
+                address_id if physical else 0,
                 item,
                 price=price,
                 quantity=quantity,
                 line_total=line_total,
+                parent_id=line_id + item["parent"] if item.get("parent") is not None else None,
             )
         )
     line_id += len(products)
@@ -195,46 +200,46 @@ def create_order(
         currency=currency,
         ip_address=ip_address,
         items_total=items_total,
+        shipping_address_count=1 if shipped_items else 0,
         payment_method=payment_method,
         store_hash=store_hash,
         extra=extra,
     )
     shipping = {**billing, **(shipping_address or {})}
-    addresses = [
-        {
-            "id": address_id,
-            "order_id": order_id,
-            **{k: shipping.get(k, "") for k in DEFAULT_ADDRESS},
-            "items_total": items_total,
-            "items_shipped": 0,
-            "shipping_method": "Flat Rate",
-            "base_cost": state.money(shipping_cost),
-            "cost_ex_tax": state.money(shipping_cost),
-            "cost_inc_tax": state.money(shipping_cost),
-            "cost_tax": "0.0000",
-            "cost_tax_class_id": 2,
-            "base_handling_cost": "0.0000",
-            "handling_cost_ex_tax": "0.0000",
-            "handling_cost_inc_tax": "0.0000",
-            "handling_cost_tax": "0.0000",
-            "handling_cost_tax_class_id": 2,
-            "shipping_zone_id": 1,
-            "shipping_zone_name": "United States",
-            "form_fields": [],
-            "shipping_quotes": {
-                "url": f"{settings.BIGCOMMERCE_API_URL}/stores/{store_hash}/v2/orders/{order_id}"
-                f"/shipping_addresses/{address_id}/shipping_quotes",
-                "resource": f"/orders/{order_id}/shipping_addresses/{address_id}/shipping_quotes",
-            },
-        }
-    ]
+    address = {
+        "id": address_id,
+        "order_id": order_id,
+        **{k: shipping.get(k, "") for k in DEFAULT_ADDRESS},
+        "items_total": shipped_items,
+        "items_shipped": 0,
+        "shipping_method": "Flat Rate",
+        "base_cost": state.money(shipping_cost),
+        "cost_ex_tax": state.money(shipping_cost),
+        "cost_inc_tax": state.money(shipping_cost),
+        "cost_tax": "0.0000",
+        "cost_tax_class_id": 2,
+        "base_handling_cost": "0.0000",
+        "handling_cost_ex_tax": "0.0000",
+        "handling_cost_inc_tax": "0.0000",
+        "handling_cost_tax": "0.0000",
+        "handling_cost_tax_class_id": 2,
+        "shipping_zone_id": 1,
+        "shipping_zone_name": "United States",
+        "form_fields": [],
+        "shipping_quotes": {
+            "url": f"{settings.BIGCOMMERCE_API_URL}/stores/{store_hash}/v2/orders/{order_id}"
+            f"/shipping_addresses/{address_id}/shipping_quotes",
+            "resource": f"/orders/{order_id}/shipping_addresses/{address_id}/shipping_quotes",
+        },
+    }
     order = FakeOrder.objects.create(
         store=store,
         order_id=order_id,
         data=data,
         products=lines,
         coupons=order_coupons,
-        shipping_addresses=addresses,
+        # Digital products and gift certificates ship nowhere: an order of only those has no address.
+        shipping_addresses=[address] if shipped_items else [],
     )
     if status_id not in (0, 1, 6):
         order.transactions = [state.purchase_transaction(order)]
@@ -255,6 +260,7 @@ def _order_product(
     price: Decimal,
     quantity: int,
     line_total: Decimal,
+    parent_id: int | None,
 ) -> dict:
     name = item.get("name", "Sample Product")
     return {
@@ -268,7 +274,7 @@ def _order_product(
         "name_merchant": name,
         "sku": item.get("sku", f"SKU-{line_id}"),
         "upc": "",
-        "type": "physical",
+        "type": item.get("type", "physical"),
         "base_price": state.money(price),
         "price_ex_tax": state.money(price),
         "price_inc_tax": state.money(price),
@@ -304,8 +310,8 @@ def _order_product(
         "ebay_item_id": "",
         "ebay_transaction_id": "",
         "option_set_id": None,
-        "parent_order_product_id": None,
-        "is_bundled_product": False,
+        "parent_order_product_id": parent_id,
+        "is_bundled_product": parent_id is not None,
         "bin_picking_number": "",
         "external_id": None,
         "brand": item.get("brand", ""),
@@ -332,6 +338,7 @@ def _order_data(
     currency: str,
     ip_address: str,
     items_total: int,
+    shipping_address_count: int,
     payment_method: str,
     store_hash: str,
     extra: dict,
@@ -375,7 +382,7 @@ def _order_data(
         "payment_provider_id": "",
         "payment_status": state.PAYMENT_STATUS.get(status_id, "captured"),
         "refunded_amount": zero,
-        "order_is_digital": False,
+        "order_is_digital": not shipping_address_count,
         "store_credit_amount": zero,
         "gift_certificate_amount": zero,
         "ip_address": ip_address if ":" not in ip_address else "",
@@ -391,7 +398,7 @@ def _order_data(
         "customer_message": "",
         "discount_amount": zero,
         "coupon_discount": state.money(discount),
-        "shipping_address_count": 1,
+        "shipping_address_count": shipping_address_count,
         "is_deleted": False,
         "ebay_order_id": "0",
         "cart_id": secrets.token_hex(16),
