@@ -66,6 +66,8 @@ STATUS_TIMESTAMPS = {
     selectors.DISPUTED: "disputed_at",
 }
 REFUND_HINTS = ("refund",)
+# The keys of orderConsignment_Get (the object structure of an order's consignments).
+CONSIGNMENT_KINDS = frozenset({"pickups", "shipping", "downloads", "email"})
 
 
 def _dec(value) -> Decimal:
@@ -112,6 +114,70 @@ def documents_just_fetched(*, store_id: int, order_id: int) -> OrderDocuments | 
     return current[2] if current is not None and current[:2] == (store_id, order_id) else None
 
 
+def _has_warning(value) -> bool:
+    if isinstance(value, dict):
+        return "__warning__" in value or any(_has_warning(item) for item in value.values())
+    return isinstance(value, list) and any(_has_warning(item) for item in value)
+
+
+def _line_items_of(consignments) -> list[dict] | None:
+    """Every line item of a list of consignments, or None unless each one embeds its items as objects."""
+    if not isinstance(consignments, list):
+        return None
+    found: list[dict] = []
+    for consignment in consignments:
+        items = consignment.get("line_items") if isinstance(consignment, dict) else None
+        # An order product has an id and a quantity; a `products_Resource` link has only url and resource.
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and "id" in item and "quantity" in item for item in items
+        ):
+            return None
+        found.extend(items)
+    return found
+
+
+def _consignment_contents(order: dict) -> tuple[list[dict], list[dict]] | None:
+    """(products, shipping addresses) from the consignments embedded in `order`, or None when the answer
+    can't be trusted to hold them all and /products and /shipping_addresses must be asked instead.
+
+    Trusted only in the object structure, with every consignment's line items given as objects, no
+    `__warning__` anywhere (BigCommerce cuts a consignment's line items at 50 and says so in one), and
+    counts that agree with the order's own: `items_total` (whether it counts bundled children is not
+    documented, so either sum will do) and `shipping_address_count`. Shipping consignments name their
+    address fields as the shipping address resource does (shippingConsignment_Base), so they serve as is.
+    """
+    consignments = order.get("consignments")
+    # Absent (not asked for, or the include ignored), a resource link, or the legacy array structure.
+    if not isinstance(consignments, dict) or not consignments.keys() & CONSIGNMENT_KINDS:
+        return None
+    if _has_warning(order):
+        return None
+    shipping = consignments.get("shipping") or []
+    email = consignments.get("email") or {}
+    products: list[dict] = []
+    for kind in (
+        consignments.get("pickups") or [],
+        shipping,
+        consignments.get("downloads") or [],
+        (email.get("gift_certificates") or []) if isinstance(email, dict) else None,
+    ):
+        items = _line_items_of(kind)
+        if items is None:
+            return None
+        products.extend(items)
+    quantities = {
+        sum(int(p.get("quantity") or 0) for p in products),
+        sum(int(p.get("quantity") or 0) for p in products if not p.get("parent_order_product_id")),
+    }
+    items_total, address_count = order.get("items_total"), order.get("shipping_address_count")
+    if items_total is not None and int(items_total) not in quantities:
+        return None
+    if address_count is not None and int(address_count) != len(shipping):
+        return None
+    # In id order, as /products answers them.
+    return sorted(products, key=lambda p: int(p["id"])), shipping
+
+
 def _fetch(
     client: BigCommerceClient,
     order_id: int,
@@ -120,14 +186,24 @@ def _fetch(
     existing: OrderSnapshot | None,
     refunds_hint: bool,
 ) -> OrderDocuments:
-    order = order if order is not None else client.get_order(order_id)
+    """The order and what the snapshot needs of it, in as few calls as BigCommerce allows.
+
+    Alone, the order comes with its consignments, which hold its products and shipping addresses; a
+    given `order` (a page of the order list, in backfill) has none, so those two are asked separately,
+    as they are whenever the embedded ones are not whole.
+    """
+    order = order if order is not None else client.get_order_with_consignments(order_id)
     status_id = int(order.get("status_id") or 0)
     payment_status = str(order.get("payment_status") or "")
-    products = list(client.iter_order_products(order_id))
+    embedded = _consignment_contents(order)
+    if embedded is not None:
+        products, addresses = embedded
+    else:
+        products = list(client.iter_order_products(order_id))
+        addresses = (
+            client.get_order_shipping_addresses(order_id) if order.get("shipping_address_count", 1) else []
+        )
     coupons = client.get_order_coupons(order_id) or []
-    addresses = (
-        client.get_order_shipping_addresses(order_id) if order.get("shipping_address_count", 1) else []
-    )
     wants_refunds = (
         refunds_hint
         or status_id in (selectors.REFUNDED, selectors.PARTIALLY_REFUNDED)
@@ -502,9 +578,9 @@ def order_sync(
 ) -> OrderSnapshot | None:
     """Re-fetch one order and bring its snapshot, events and purchase event up to date.
 
-    `order` skips the order GET when the caller already has it (backfill pages); the sub-resources
-    are always fetched. Returns None when BigCommerce no longer has the order. The call log of the
-    re-fetch is written in one statement at the end.
+    `order` skips the order GET when the caller already has it (backfill pages); its products and
+    shipping addresses are then fetched separately (see _fetch). Returns None when BigCommerce no
+    longer has the order. The call log of the re-fetch is written in one statement at the end.
     """
     client = client or bigcommerce_for(store)
     existing = (

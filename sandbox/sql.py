@@ -1,6 +1,6 @@
 """Hand-written SQL for the sandbox's per-request hot paths (the fake gateways' lookups, the event insert).
 
-Why not the ORM there: every order the app processes makes six calls to the sandbox, and on the
+Why not the ORM there: every order the app processes makes four calls to the sandbox, and on the
 benchmark machine compiling a one-row queryset costs several times what the database spends answering
 it. Names still come from the models' metadata and values go through the fields' own conversions
 (`get_db_prep_save` in, `from_db_value` out), so the SQL follows the models and stays right on both

@@ -67,7 +67,7 @@ def outbound_call_record(record: CallRecord, *, store_id: int | None = None) -> 
 
 @contextmanager
 def outbound_calls_batched() -> Iterator[None]:
-    """Write the call log of a unit of work (one order's five re-fetch GETs) in one INSERT at its end.
+    """Write the call log of a unit of work (one order's re-fetch GETs) in one INSERT at its end.
 
     Saves a commit per call on the hot path. The rows are written however the block ends, so a
     failed unit of work still shows what it called; nested blocks leave the writing to the outermost.

@@ -205,6 +205,23 @@ def test_v2_money_is_decimal_and_dates_are_aware(bc_store, bc_client):
     assert isinstance(address["cost_inc_tax"], Decimal)
 
 
+def test_order_with_consignments_embeds_the_products_with_the_same_decimals(bc_store, bc_client):
+    order = world.create_order(
+        bc_store.store_hash,
+        email="a@example.com",
+        products=[{"name": "Mug", "price": "19.99", "quantity": 2}, {"name": "Lid", "price": "0", "parent": 0}],
+        shipping_cost="4.50",
+    )
+
+    fetched = bc_client.get_order_with_consignments(order["id"])
+
+    (shipping,) = fetched["consignments"]["shipping"]
+    assert shipping["line_items"] == list(bc_client.iter_order_products(order["id"]))
+    assert shipping["line_items"][0]["price_ex_tax"] == Decimal("19.99")
+    assert shipping["cost_inc_tax"] == Decimal("4.5")
+    assert fetched["total_inc_tax"] == Decimal("44.48") and isinstance(fetched["date_created"], datetime)
+
+
 def test_parse_helpers():
     assert parse_money("225.0000") == Decimal("225.0000")
     assert parse_money("") == Decimal("0")

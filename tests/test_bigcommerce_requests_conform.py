@@ -37,6 +37,7 @@ from tests.openapi_check import (
 pytestmark = pytest.mark.skipif(not specs_available(SPECS), reason=SPECS_MISSING)
 
 API = "http://sandbox.test/sandbox/bigcommerce/stores/abc123"
+WITH_CONSIGNMENTS = "include=consignments.line_items&consignment_structure=object"
 HEADERS = {"X-Auth-Token": "t", "Accept": "application/json", "Content-Type": "application/json"}
 
 # What the journeys below must reach; a journey that stops calling one shows up here, not as a pass.
@@ -159,6 +160,9 @@ def test_every_request_of_the_app_journeys_conforms_to_the_published_specs(bigco
     found = checked(bigcommerce_requests)
     assert not any(found.values()), "Requests that break BigCommerce's OpenAPI files:\n" + _report(found)
     assert set(found) >= JOURNEY_OPERATIONS, sorted(JOURNEY_OPERATIONS - set(found))
+    # Webhooks re-fetch the order with its consignments (checked above like every request); backfill
+    # and reconciliation still ask /products and /shipping_addresses of the orders the list gave them.
+    assert any(r.url.endswith(f"?{WITH_CONSIGNMENTS}") for r in bigcommerce_requests if r.method == "GET")
 
 
 @pytest.mark.django_db
@@ -214,6 +218,7 @@ def _problems_of(method: str, path: str, body=None, headers=HEADERS) -> list[str
 
 def test_checker_accepts_a_conforming_request():
     assert _problems_of("GET", "/v2/orders?min_id=1&max_id=200&page=1&limit=250&sort=id") == []
+    assert _problems_of("GET", f"/v2/orders/5?{WITH_CONSIGNMENTS}") == []
     assert _problems_of("GET", "/v3/customers?id:in=1,2&include=addresses,storecredit") == []
     assert _problems_of("POST", "/v3/promotions/7/codes", {"code": "ABC", "max_uses": 1}) == []
 
@@ -227,6 +232,11 @@ def test_checker_refuses_an_unknown_query_parameter():
 def test_checker_refuses_a_value_outside_the_enum():
     (problem,) = _problems_of("GET", "/v2/orders?sort=id:asc")
     assert problem.startswith("query sort: 'id:asc' is not one of ['id',")
+    assert _problems_of("GET", "/v2/orders/5?include=consignments.lineitems&consignment_structure=array") == [
+        "query include/0: 'consignments.lineitems' is not one of ['consignments', 'consignments.line_items', "
+        "'fees']",
+        "query consignment_structure: 'array' is not one of ['object']",
+    ]
 
 
 def test_checker_refuses_a_wrong_type_a_repeated_comma_list_and_a_value_over_the_maximum():

@@ -26,7 +26,7 @@ def _deliver(post_webhook, store, *payloads) -> list[int]:
 
 
 def _order_gets(order_id: int) -> int:
-    return OutboundCall.objects.filter(method="GET", path__endswith=f"/v2/orders/{order_id}").count()
+    return OutboundCall.objects.filter(method="GET", path__regex=rf"/v2/orders/{order_id}(\?|$)").count()
 
 
 def _placed(store, order_id: int) -> list[dict]:
