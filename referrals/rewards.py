@@ -417,7 +417,13 @@ def play_demo_rewards(*, store: Store) -> dict:
 
 @receiver(order_event_recorded, dispatch_uid="rewards_order_event")
 def _on_order_event(sender, event: OrderEvent, **kwargs) -> None:
-    """Redemption and reversal call BigCommerce: done in a task that takes the event id."""
+    """Redemption and reversal call BigCommerce: done in a task that takes the event id.
+
+    A paid order without coupon codes has nothing to redeem (most orders): no task for it. The event
+    carries the snapshot it was recorded on, so asking costs no query.
+    """
+    if event.kind == OrderEvent.Kind.PAID and not event.order.coupon_codes:
+        return
     if event.kind == OrderEvent.Kind.PAID or event.kind in REVERSING_KINDS:
         from .reward_tasks import rewards_order_event_task
 

@@ -35,6 +35,17 @@ def test_paid_order_with_our_code_in_any_case_redeems_code_and_reward(friendbuy,
     assert rewards_for_shopper(store=reward_store, customer_id=101)[0]["redeemed"] is True
 
 
+def test_a_paid_order_without_coupon_codes_queues_no_redemption_task(reward_store, monkeypatch):
+    from referrals import reward_tasks
+
+    queued = []
+    monkeypatch.setattr(reward_tasks.rewards_order_event_task, "delay", queued.append)
+    _paid_order(reward_store)
+    assert queued == []
+    _paid_order(reward_store, code="SOMECODE", email="bo@example.com", customer_id=102)
+    assert len(queued) == 1
+
+
 def test_code_used_by_another_customer_is_a_fraud_signal(friendbuy, reward_store):
     friendbuy.reward(amount="10.00", customer_id="101")
     code = Reward.objects.get().coupon.code
