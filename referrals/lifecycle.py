@@ -165,6 +165,9 @@ def _consignment_contents(order: dict) -> tuple[list[dict], list[dict]] | None:
         if items is None:
             return None
         products.extend(items)
+    if not products:
+        # Every order has a line; none embedded means a partial answer, whatever the counts say.
+        return None
     quantities = {
         sum(int(p.get("quantity") or 0) for p in products),
         sum(int(p.get("quantity") or 0) for p in products if not p.get("parent_order_product_id")),
