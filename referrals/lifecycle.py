@@ -26,7 +26,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from storefront.bigcommerce import BigCommerceClient, BigCommerceNotFound
+from storefront.bigcommerce import ORDER_WITH_CONSIGNMENTS, BigCommerceClient, BigCommerceNotFound
 from storefront.clients import bigcommerce_for
 from storefront.models import Store, WebhookDelivery
 from storefront.services import outbound_calls_batched
@@ -192,8 +192,8 @@ def _fetch(
     """The order and what the snapshot needs of it, in as few calls as BigCommerce allows.
 
     Alone, the order comes with its consignments, which hold its products and shipping addresses; a
-    given `order` (a page of the order list, in backfill) has none, so those two are asked separately,
-    as they are whenever the embedded ones are not whole.
+    given `order` (a page of the order list) holds them when the list was asked for them (backfill).
+    Those two are asked separately whenever the embedded ones are missing or not whole.
     """
     order = order if order is not None else client.get_order_with_consignments(order_id)
     status_id = int(order.get("status_id") or 0)
@@ -822,18 +822,23 @@ def handle_customer_delivery(delivery: WebhookDelivery) -> None:
 ID_WINDOW = 200
 
 
-def iter_orders_since(client: BigCommerceClient, *, since: datetime) -> Iterator[dict]:
+def iter_orders_since(
+    client: BigCommerceClient, *, since: datetime, with_consignments: bool = False
+) -> Iterator[dict]:
     """Every order created since `since`, oldest id first, fetched in id windows (keyset paging).
 
     Windows of `min_id`/`max_id` rather than page numbers: orders created or archived while we read
     don't shift later pages, and each request asks BigCommerce for a bounded slice. An empty window
     is followed by one probe (`min_id` only, limit 1) to jump over gaps in the ids or learn we're done.
+    `with_consignments`: each order comes with its products and shipping addresses (order_sync then
+    needs no call for them), for callers that sync every order; heavier pages otherwise.
     """
+    includes = ORDER_WITH_CONSIGNMENTS if with_consignments else {}
     next_id = 1
     while True:
         found = False
         for order in client.iter_orders(
-            min_date_created=since, min_id=next_id, max_id=next_id + ID_WINDOW - 1
+            min_date_created=since, min_id=next_id, max_id=next_id + ID_WINDOW - 1, **includes
         ):
             found = True
             yield order
@@ -854,7 +859,7 @@ def orders_backfill(*, store: Store, since: datetime, on_order: Callable[[int], 
     """
     client = bigcommerce_for(store)
     counts = {"orders": 0, "paid": 0, "errors": 0}
-    for order in iter_orders_since(client, since=since):
+    for order in iter_orders_since(client, since=since, with_consignments=True):
         order_id = int(order["id"])
         try:
             snapshot = order_sync(store=store, order_id=order_id, order=order, client=client)

@@ -108,3 +108,17 @@ def test_repair_webhooks_command(lc_store, capsys):
     call_command("repair_webhooks", "--store", lc_store.store_hash)
     assert "store/order/created: hook" in capsys.readouterr().out
     call_command("repair_webhooks")
+
+
+def test_backfill_reads_products_and_addresses_from_the_order_pages(lc_store, purchases):
+    from storefront.models import OutboundCall
+
+    paid = _history(lc_store)
+    call_command("backfill_orders", lc_store.store_hash, "--since", "2024-01-01", "--no-progress")
+
+    # The window pages (a probe for the next id asks for one bare order).
+    pages = OutboundCall.objects.filter(method="GET", path__regex=r"^/v2/orders\?.*max_id=")
+    assert pages.exists() and all("include=consignments.line_items" in call.path for call in pages)
+    assert not OutboundCall.objects.filter(path__regex=r"/orders/\d+/(products|shipping_addresses)").exists()
+    snapshots = OrderSnapshot.objects.filter(store=lc_store, bc_order_id__in=[o["id"] for o in paid])
+    assert all(snapshot.line_items and snapshot.shipping_addresses for snapshot in snapshots)

@@ -140,6 +140,12 @@ def test_every_request_of_the_app_journeys_conforms_to_the_published_specs(bigco
     refund = world.refund_order(store.store_hash, refunded["id"], amount="5.00")
     world.fire_order_event(store.store_hash, refunded["id"], scope="store/order/refund/created",
                            refund_id=refund["id"])
+    # More line items than BigCommerce embeds in a consignment: the re-fetch asks /products and
+    # /shipping_addresses as well.
+    big = world.create_order(store.store_hash, email="late.friend@example.com", customer_id=friend["id"],
+                             status_id=11, products=[{"name": f"Card {n}", "price": "1.00", "quantity": 1}
+                                                     for n in range(60)])
+    world.fire_order_event(store.store_hash, big["id"])
 
     # Repair, checks, backfill, reconciliation, code pools, erasure, disconnect.
     _drift_hooks_and_scripts(store)
@@ -160,8 +166,9 @@ def test_every_request_of_the_app_journeys_conforms_to_the_published_specs(bigco
     found = checked(bigcommerce_requests)
     assert not any(found.values()), "Requests that break BigCommerce's OpenAPI files:\n" + _report(found)
     assert set(found) >= JOURNEY_OPERATIONS, sorted(JOURNEY_OPERATIONS - set(found))
-    # Webhooks re-fetch the order with its consignments (checked above like every request); backfill
-    # and reconciliation still ask /products and /shipping_addresses of the orders the list gave them.
+    # Webhooks re-fetch the order with its consignments and backfill asks the order list for them
+    # (checked above like every request); /products and /shipping_addresses serve the orders whose
+    # consignments are not whole.
     assert any(r.url.endswith(f"?{WITH_CONSIGNMENTS}") for r in bigcommerce_requests if r.method == "GET")
 
 

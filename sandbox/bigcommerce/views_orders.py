@@ -103,7 +103,27 @@ def _found(found: dict | None) -> dict:
 
 @endpoint(version="v2", methods=("GET",))
 def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
-    return _v2_list([o.data for o in _filtered_orders(request, store)], request)
+    page, limit = _v2_page(request)
+    chunk = _filtered_orders(request, store)[(page - 1) * limit : page * limit]
+    if not chunk:
+        return no_content()
+    if not _consignments_asked(request):
+        return json_response([order.data for order in chunk])
+    # The list takes the same includes as one order (orders.v2 getOrders: order_includes).
+    return json_response(
+        [
+            {
+                **order.data,
+                "consignments": _consignments(
+                    request,
+                    store,
+                    order.order_id,
+                    {"data": order.data, "products": order.products, "shipping_addresses": order.shipping_addresses},
+                ),
+            }
+            for order in chunk
+        ]
+    )
 
 
 @endpoint(version="v2", methods=("GET",))
