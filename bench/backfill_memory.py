@@ -2,7 +2,7 @@
 sandbox tables), on PostgreSQL. Target: growth < 100 MB.
 
 The sandbox runs in a separate gunicorn (called over HTTP on 127.0.0.1) and answers each API call in
-several ms, so a full pass (4-5 calls per order) takes hours; by default the backfill runs for --seconds (the stream, the snapshot/outbox writes and every
+several ms, so a full pass (2-3 calls per order: a share of the list page, coupons, transactions when paid) takes hours; by default the backfill runs for --seconds (the stream, the snapshot/outbox writes and every
 per-order allocation are exercised on the real 100k-order store) and the summary reports both the
 measured growth and the growth projected linearly to all orders. --full runs to the end.
 Usage: .venv/bin/python bench/backfill_memory.py [--orders 100000] [--seconds 150] [--full]
