@@ -23,7 +23,9 @@ def test_webhook_is_processed_by_a_real_worker_and_the_purchase_reaches_friendbu
     assert snapshot.is_paid
     sent = wait_for(purchases)
     assert [event["orderId"] for event in sent] == [str(order["id"])]
-    delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.PROCESSED
+    # The worker records the outcome on the delivery just after the send returns: wait for it too.
+    assert wait_for(
+        lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.PROCESSED).exists()
+    )
     # The work happened in the worker process, not inline in this one.
     assert wait_for(lambda: "storefront.process_webhook_deliveries" in celery_worker_process.log_path.read_text())
