@@ -168,17 +168,21 @@ def _consignment_contents(order: dict) -> tuple[list[dict], list[dict]] | None:
     if not products:
         # Every order has a line; none embedded means a partial answer, whatever the counts say.
         return None
-    quantities = {
-        sum(int(p.get("quantity") or 0) for p in products),
-        sum(int(p.get("quantity") or 0) for p in products if not p.get("parent_order_product_id")),
-    }
-    items_total, address_count = order.get("items_total"), order.get("shipping_address_count")
-    if items_total is not None and int(items_total) not in quantities:
+    try:
+        quantities = {
+            sum(int(p.get("quantity") or 0) for p in products),
+            sum(int(p.get("quantity") or 0) for p in products if not p.get("parent_order_product_id")),
+        }
+        items_total, address_count = order.get("items_total"), order.get("shipping_address_count")
+        if items_total is not None and int(items_total) not in quantities:
+            return None
+        if address_count is not None and int(address_count) != len(shipping):
+            return None
+        # In id order, as /products answers them.
+        return sorted(products, key=lambda p: int(p["id"])), shipping
+    except (TypeError, ValueError):
+        # A count or id that is not a number: not an answer to build a snapshot on.
         return None
-    if address_count is not None and int(address_count) != len(shipping):
-        return None
-    # In id order, as /products answers them.
-    return sorted(products, key=lambda p: int(p["id"])), shipping
 
 
 def _fetch(

@@ -153,6 +153,10 @@ def _another_shipping_address(body):
     body["shipping_address_count"] = 2
 
 
+def _counts_that_are_not_numbers(body):
+    body["items_total"] = "several"
+
+
 def _empty_consignments_and_no_items_total(body):
     body["consignments"] = {"pickups": [], "shipping": [], "downloads": [], "email": {"gift_certificates": []}}
     body.pop("items_total", None)
@@ -170,6 +174,7 @@ def _empty_consignments_and_no_items_total(body):
         _a_line_item_missing,
         _another_shipping_address,
         _empty_consignments_and_no_items_total,
+        _counts_that_are_not_numbers,
     ],
 )
 def test_an_order_call_that_may_be_incomplete_is_completed_by_the_separate_calls(client, lc_store, tamper):
