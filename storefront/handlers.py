@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F
@@ -31,12 +32,11 @@ Handler = Callable[[WebhookDelivery], None]
 ResourceHandler = Callable[[Sequence[WebhookDelivery]], None]
 
 
+@dataclass(frozen=True)
 class _Registration:
-    def __init__(self, scope_prefix: str, handler: Handler | ResourceHandler, *, per_resource: bool):
-        self.scope_prefix, self.handler, self.per_resource = scope_prefix, handler, per_resource
-
-    def key(self) -> tuple:
-        return (self.scope_prefix, self.handler, self.per_resource)
+    scope_prefix: str
+    handler: Handler | ResourceHandler
+    per_resource: bool
 
     def run(self, deliveries: Sequence[WebhookDelivery]) -> None:
         if self.per_resource:
@@ -50,7 +50,7 @@ _registry: list[_Registration] = []
 
 
 def _add(registration: _Registration) -> None:
-    if all(existing.key() != registration.key() for existing in _registry):
+    if registration not in _registry:
         _registry.append(registration)
 
 
@@ -96,7 +96,7 @@ def _group_key(delivery: WebhookDelivery) -> tuple:
     """
     registrations = _registrations_for(delivery.scope)
     if registrations and all(registration.per_resource for registration in registrations):
-        return ("resource", delivery.store_id, tuple(r.key() for r in registrations), delivery.resource_id)
+        return ("resource", delivery.store_id, tuple(registrations), delivery.resource_id)
     return ("delivery", delivery.pk)
 
 
