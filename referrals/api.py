@@ -8,17 +8,15 @@ store's public id and one of the store's origins; their bodies are capped, valid
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
 from storefront.api_support import Conflict, StorefrontAPIView, UpstreamUnavailable, error_body
+from storefront.client_ip import client_ip
 from storefront.jwt import InvalidSignedPayload
 from storefront.scripts import widget_asset
 from storefront.shopper_auth import CurrentCustomerJWTAuthentication, IsShopper, shopper_from_token
@@ -47,15 +45,6 @@ ErrorSerializer = inline_serializer(
     },
 )
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409, 413, 429, 502)}
-
-
-def client_ip(request) -> str | None:
-    """The shopper's IP as the throttles see it (X-Forwarded-For honoured per DRF's NUM_PROXIES)."""
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident))
-    except ValueError:
-        return None
 
 
 # --- serializers --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from coupons.codes import canonical
 from coupons.services import pool_code_hand_out
+from storefront.client_ip import client_ip
 from storefront.models import Store
 from storefront.redaction import redact_headers
 
@@ -89,8 +90,7 @@ def delivery_receive(*, kind: str, public_id: str, body: bytes, headers: dict[st
 
 
 def remote_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 @csrf_exempt

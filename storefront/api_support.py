@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from .client_ip import client_ip
 from .models import Store, StorefrontSettings
 
 logger = logging.getLogger(__name__)
@@ -248,6 +249,9 @@ class StorefrontIpThrottle(_CacheRateThrottle):
     """Per client IP, across stores (a flood from one address)."""
 
     scope = "storefront_ip"
+
+    def get_ident(self, request):
+        return client_ip(request) or request.META.get("REMOTE_ADDR") or "unknown"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .client_ip import client_ip
 from .handlers import is_handled
 from .models import WebhookDelivery
 from .redaction import redact_headers
@@ -45,12 +46,6 @@ class InboxAnswer:
     message: str
     delivery_id: int
     to_process: bool = False
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is caller-controlled unless a trusted proxy rewrites it.
-    value = request.META.get("REMOTE_ADDR") or ""
-    return value or None
 
 
 def _headers(request: HttpRequest) -> dict[str, str]:
@@ -211,7 +206,7 @@ def bigcommerce_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
         size=size,
         headers=_headers(request),
         secret_header=request.headers.get(SECRET_HEADER),
-        remote_ip=_client_ip(request),
+        remote_ip=client_ip(request),
     )
     if result.to_process:
         webhook_delivery_queue(delivery_id=result.delivery_id)

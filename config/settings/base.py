@@ -151,6 +151,9 @@ REST_FRAMEWORK = {
         "storefront_ip": env("STOREFRONT_API_RATE_PER_IP", default="120/min"),
         "storefront_store": env("STOREFRONT_API_RATE_PER_STORE", default="6000/min"),
     },
+    # Proxies in front of the app that append to X-Forwarded-For (storefront.client_ip): 0 = the TCP peer
+    # is the client and the header is ignored; a caller can't choose its own IP either way.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 # Error reports cleanse secret-named settings, headers (incl. Authorization) and local variables.
