@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -80,6 +81,8 @@ class AssessmentAdmin(ReadOnlyAdmin):
         ]
 
     def queue_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied("The review queue needs a role that can view assessments.")
         store_id = request.GET.get("store") or None
         store_id = int(store_id) if str(store_id or "").isdigit() else None
         items = list(selectors.review_queue(store_id=store_id)[:200])
@@ -92,11 +95,14 @@ class AssessmentAdmin(ReadOnlyAdmin):
             item.auto_word = PAST.get(item.store_settings.auto_decision, "")
         return TemplateResponse(request, "admin/fraud/review_queue.html", {
             **self.admin_site.each_context(request), "title": "Fraud review queue", "items": items,
-            "rejected": rejected,
+            "rejected": rejected, "can_decide": self.has_support_permission(request),
             "opts": self.model._meta,
         })
 
     def decide_view(self, request, pk: int):
+        # The confirmation page too (GET), not only the decision it posts.
+        if not self.has_support_permission(request):
+            raise PermissionDenied("Deciding a held item needs the Support staff role.")
         assessment = get_object_or_404(Assessment.objects.select_related("store"), pk=pk)
         decision = request.POST.get("decision") or request.GET.get("decision") or ""
         page = confirm_action(
@@ -140,6 +146,8 @@ class BlockListEntryAdmin(StoreScopedAdmin):
         ]
 
     def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied("Importing a block list needs permission to add block-list entries.")
         form = BlockListImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():

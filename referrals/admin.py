@@ -55,7 +55,7 @@ class FriendbuyConnectionAdmin(StoreScopedAdmin):
     def last_error_short(self, obj):
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
-    @admin.action(description="Check Friendbuy connection", permissions=["view"])
+    @admin.action(description="Check Friendbuy connection", permissions=["support"])
     def check_friendbuy_connection(self, request, queryset):
         """Read-only check (a fresh token from /v1/authorization); asks for confirmation first."""
         page = confirm_action(

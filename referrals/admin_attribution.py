@@ -55,7 +55,7 @@ class InstalledScriptAdmin(ReadOnlyAdmin):
     search_fields = ("store__store_hash", "bc_uuid")
     actions = ["recheck_scripts"]
 
-    @admin.action(description="Re-check scripts of the selected rows' stores", permissions=["view"])
+    @admin.action(description="Re-check scripts of the selected rows' stores", permissions=["operate"])
     def recheck_scripts(self, request, queryset):
         rows = list(queryset.select_related("store"))
         stores = list({row.store_id: row.store for row in rows}.values())

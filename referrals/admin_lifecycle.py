@@ -91,7 +91,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     )
     actions = ["replay_events"]
 
-    @admin.action(description="Replay selected failed/dead events", permissions=["view"])
+    @admin.action(description="Replay selected failed/dead events", permissions=["support"])
     def replay_events(self, request, queryset):
         page = confirm_action(
             self,
@@ -138,7 +138,7 @@ class CustomerIdentityAdmin(ReadOnlyAdmin):
     )
     actions = ["erase_customers"]
 
-    @admin.action(description="Erase personal data (privacy request)", permissions=["view"])
+    @admin.action(description="Erase personal data (privacy request)", permissions=["operate"])
     def erase_customers(self, request, queryset):
         page = confirm_action(
             self,

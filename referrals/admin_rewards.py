@@ -101,22 +101,22 @@ class RewardAdmin(StoreScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Approve (and issue the code)", permissions=["change"])
+    @admin.action(description="Approve (and issue the code)", permissions=["operate"])
     def approve_rewards(self, request, queryset):
         return _confirm(self, request, queryset, action="approve_rewards", verb="approve",
                         question="Approve these pending rewards? Coupon rewards get their code.", apply=_approve)
 
-    @admin.action(description="Reject", permissions=["change"])
+    @admin.action(description="Reject", permissions=["operate"])
     def reject_rewards(self, request, queryset):
         return _confirm(self, request, queryset, action="reject_rewards", verb="reject",
                         question="Reject these rewards? No code will be issued.", apply=_reject)
 
-    @admin.action(description="Re-issue with a new code", permissions=["change"])
+    @admin.action(description="Re-issue with a new code", permissions=["operate"])
     def reissue_rewards(self, request, queryset):
         return _confirm(self, request, queryset, action="reissue_rewards", verb="re-issue",
                         question="Mint a new code for these revoked or expired rewards?", apply=_reissue)
 
-    @admin.action(description="Revoke (disable the code in BigCommerce)", permissions=["change"])
+    @admin.action(description="Revoke (disable the code in BigCommerce)", permissions=["operate"])
     def revoke_rewards(self, request, queryset):
         return _confirm(self, request, queryset, action="revoke_rewards", verb="revoke",
                         question="Revoke these rewards? Their unused codes are deleted in BigCommerce.",
@@ -137,7 +137,7 @@ class FriendbuyDeliveryAdmin(ReadOnlyAdmin):
     inlines = [WebhookItemInline]
     actions = ["replay"]
 
-    @admin.action(description="Replay processing (safe: rewards are deduplicated)", permissions=["view"])
+    @admin.action(description="Replay processing (safe: rewards are deduplicated)", permissions=["support"])
     def replay(self, request, queryset):
         from .friendbuy_webhooks import delivery_process
 

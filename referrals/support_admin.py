@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from coupons.models import CouponCode
 from storefront.admin_base import NoWritesMixin, ReadOnlyAdmin, confirm_action, confirmed_data
@@ -209,6 +210,16 @@ ACTIONS["replay_friendbuy"] = ("Replay the Friendbuy delivery", "The stored Frie
 ACTIONS["revoke_coupon"] = ("Revoke the code", "The unused code is deleted in BigCommerce and marked disabled.")
 
 
+def safe_back(request: HttpRequest) -> str:
+    """Where to return after an action: the posted/linked `back` if it stays on this site, else the lookup
+    (`//evil.example/x`, `/\\evil.example` and other hosts never leave the site)."""
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return back
+    return reverse("admin:support-lookup")
+
+
 def action_view(request: HttpRequest, name: str, target: int) -> HttpResponse:
     """GET: the confirmation page; POST with a reason: run the action (403 for read-only roles)."""
     _require_view(request)
@@ -221,9 +232,7 @@ def action_view(request: HttpRequest, name: str, target: int) -> HttpResponse:
                                    detail="Read-only role.")
         raise PermissionDenied("Your role is read-only: support actions need the Support staff role.")
     store, what = _describe(name, target)
-    back = request.POST.get("back") or request.GET.get("back") or reverse("admin:support-lookup")
-    if not back.startswith("/"):
-        back = reverse("admin:support-lookup")
+    back = safe_back(request)
     title, explanation = ACTIONS[name]
     page = confirm_action(
         None, request, title=f"{title}?",

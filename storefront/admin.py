@@ -1,8 +1,11 @@
 """Admin for stores, their users and the outbound call log. Secrets are shown redacted only."""
 from django.contrib import admin
 
-from . import admin_webhooks  # noqa: F401  (registers the webhook admins; autodiscover only imports this module)
-from .admin_base import ReadOnlyAdmin, ReadOnlyInline
+from . import (  # noqa: F401  (register their admins; autodiscover only imports this module)
+    admin_scheduler,
+    admin_webhooks,
+)
+from .admin_base import ActionPermissionsMixin, ReadOnlyAdmin, ReadOnlyInline
 from .models import OutboundCall, Store, StoreUser
 
 
@@ -12,7 +15,7 @@ class StoreUserInline(ReadOnlyInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ("store_hash", "status", "owner_email", "friendbuy_health", "installed_at", "uninstalled_at")
     list_filter = ("status",)
     search_fields = ("store_hash", "owner_email")
@@ -39,7 +42,7 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoreUser)
-class StoreUserAdmin(admin.ModelAdmin):
+class StoreUserAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ("email", "bc_user_id", "store", "is_owner", "last_loaded_at", "removed_at")
     list_select_related = ("store",)
     list_filter = ("is_owner", "store")

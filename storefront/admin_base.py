@@ -1,16 +1,48 @@
-"""Shared admin base (DESIGN.md §3.12): store column, created, select_related, read-only logs, and the one
-confirmation page every admin action or custom admin view shows before it changes anything."""
+"""Shared admin base (DESIGN.md §3.12): store column, created, select_related, read-only logs, who may run
+an admin action, and the one confirmation page every admin action or custom admin view shows before it
+changes anything."""
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+# Declared by referrals (SupportLookup's Meta.permissions), granted to "Support staff" by `setup_roles`.
+SUPPORT_ACTION_PERMISSION = "referrals.run_support_actions"
 
-class StoreScopedAdmin(admin.ModelAdmin):
+
+class ActionPermissionsMixin:
+    """Who may run an admin action, through Django's own `@admin.action(permissions=[...])`:
+
+    - `permissions=["support"]`: the support permission (Support staff and operators);
+    - `permissions=["operate"]`: the model's change permission as Django grants it (operators, i.e.
+      superusers), even where this admin allows no editing (read-only logs).
+
+    Never `["view"]`: every role can view. An action a user is not offered is refused with a 403 when posted
+    (Django alone would show the list again). The matrix in referrals/roles.py lists who may run what.
+    """
+
+    def has_support_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(SUPPORT_ACTION_PERMISSION)
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+    def changelist_view(self, request, extra_context=None):
+        posted = {name for name in request.POST.getlist("action") if name} if request.method == "POST" else set()
+        refused = posted - set(self.get_actions(request))
+        if refused:
+            raise PermissionDenied(f"Your role may not run {', '.join(sorted(refused))} here.")
+        return super().changelist_view(request, extra_context)
+
+
+class StoreScopedAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     """Lists show the store, filter by it, and never issue a query per row for it."""
 
     list_select_related = ("store",)

@@ -64,7 +64,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         # Viewing a delivery is allowed (the change page is read-only: every field is in readonly_fields).
         return False
 
-    @admin.action(description="Replay selected deliveries (process again)", permissions=["view"])
+    @admin.action(description="Replay selected deliveries (process again)", permissions=["support"])
     def replay_deliveries(self, request, queryset):
         page = confirm_action(
             self,

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -115,7 +116,11 @@ def login(request: HttpRequest, store_hash: str) -> HttpResponse:
     """The log-in switch: sets (or clears) the customer cookie the fake /customer/current.jwt reads."""
     _store(store_hash)
     who = request.POST.get("who", "")
-    response = redirect(request.POST.get("next") or reverse("sandbox-storefront-home", args=[store_hash]))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("sandbox-storefront-home", args=[store_hash])
+    response = redirect(next_url)
     people = shoppers.demo_shoppers(store_hash=store_hash)
     if who in people:
         response.set_cookie(shoppers.CUSTOMER_COOKIE, str(people[who].id), max_age=COOKIE_AGE, samesite="Lax")
