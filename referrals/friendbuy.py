@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from storefront.http import HttpError, HttpTransport, Recorder
+from storefront.redaction import scrub, secret_remember, secrets_remember
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ class FriendbuyError(HttpError):
         reference: str = "",
     ):
         super().__init__(message, status=status, body=body, retryable=retryable)
-        self.error = error
-        self.detail = detail
+        self.error = scrub(error)
+        self.detail = scrub(detail)
         self.reference = reference
 
 
@@ -228,6 +229,7 @@ class FriendbuyClient:
     ):
         self._api_key = api_key
         self._api_secret = api_secret
+        secrets_remember((api_key, api_secret))
         self._tokens: TokenCache = token_cache if token_cache is not None else MemoryTokenCache()
         root = (base_url or settings.FRIENDBUY_API_URL).rstrip("/")
         self._transport = transport or HttpTransport(
@@ -291,6 +293,7 @@ class FriendbuyClient:
                 status=response.status_code,
                 retryable=True,
             ) from exc
+        secret_remember(str(body["token"]))
         self._tokens.set(str(body["token"]), expires_at)
         logger.info("Friendbuy bearer token obtained; it expires at %s.", expires_at.isoformat())
         return str(body["token"])

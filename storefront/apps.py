@@ -1,6 +1,9 @@
 """storefront: the BigCommerce side (install, tenancy, API client, webhooks in, scripts, shopper identity)."""
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
+
+from .redaction import install_scrubbing_record_factory, secret_remember
 
 
 class StorefrontConfig(AppConfig):
@@ -14,3 +17,6 @@ class StorefrontConfig(AppConfig):
         # The webhook inbox remembers stores per process; a store saved here is read afresh at once.
         post_save.connect(forget_saved_store, sender=Store, dispatch_uid="webhook_stores_forget_saved")
         post_delete.connect(forget_saved_store, sender=Store, dispatch_uid="webhook_stores_forget_deleted")
+        # Secrets are scrubbed by value from every stored call and every log record (storefront.redaction).
+        secret_remember(settings.BIGCOMMERCE_CLIENT_SECRET)
+        install_scrubbing_record_factory()

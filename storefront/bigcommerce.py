@@ -20,6 +20,7 @@ import requests
 from django.conf import settings
 
 from .http import HttpError, HttpTransport, Recorder
+from .redaction import scrub, scrub_data, secret_remember, secrets_remember
 
 SERVICE = "bigcommerce"
 V2_MAX_LIMIT = 250
@@ -102,8 +103,8 @@ class BigCommerceError(HttpError):
         errors: Any = None,
     ):
         super().__init__(message, status=status, body=body, retryable=retryable)
-        self.title = title
-        self.errors = errors if errors is not None else {}
+        self.title = scrub(title)
+        self.errors = scrub_data(errors) if errors is not None else {}
 
 
 class BigCommerceAuthError(BigCommerceError):
@@ -282,8 +283,10 @@ def exchange_token(
 ) -> dict:
     """POST /oauth2/token (reference §1.2): the install callback's code for the store's access token.
 
-    The call log stores client_secret, code and access_token redacted (storefront.redaction keys).
+    The call log and the logs never show client_secret, code or access_token: redacted by key, and
+    the code (single-use, but a live credential until exchanged) and the token scrubbed by value.
     """
+    secrets_remember((code, settings.BIGCOMMERCE_CLIENT_SECRET))
     store_hash = context.split("/", 1)[1] if context.startswith("stores/") else ""
     transport = transport or HttpTransport(
         service=SERVICE,
@@ -322,6 +325,7 @@ class BigCommerceClient:
         transport: HttpTransport | None = None,
     ):
         self.store_hash = store_hash
+        secret_remember(access_token)
         # BigCommerce's OpenAPI files declare Accept and Content-Type as required headers on every REST
         # operation, GETs included, so both go on every call (a body-less GET is unaffected by them).
         self._headers = {"X-Auth-Token": access_token, "Accept": "application/json",

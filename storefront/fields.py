@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from .redaction import secret_remember
+
 
 @lru_cache(maxsize=8)
 def _fernet_for(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
@@ -45,15 +47,22 @@ def _decrypt_cached(token: str, keys: tuple[str, ...], secret_key: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """A text column whose value is encrypted on write and decrypted on read; empty stays empty."""
+    """A text column whose value is encrypted on write and decrypted on read; empty stays empty.
+
+    Every value passing through is a secret by definition, so the process remembers it for scrubbing
+    (storefront.redaction) the moment it holds it in plain text.
+    """
 
     def from_db_value(self, value, expression, connection):
         if not value:
             return value
-        return decrypt(value)
+        plain = decrypt(value)
+        secret_remember(plain)
+        return plain
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if not value:
             return value
+        secret_remember(value)
         return encrypt(value)

@@ -21,7 +21,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .redaction import redact_data, redact_headers
+from .redaction import redact_data, redact_headers, scrub, scrub_data
 
 USER_AGENT = "bc-friendbuy-connector/0.1 (+https://github.com/)"
 MAX_STORED_BODY = 64 * 1024
@@ -29,7 +29,7 @@ MAX_STORED_BODY = 64 * 1024
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One attempt of one outbound call, already redacted."""
+    """One attempt of one outbound call, already redacted (secrets by key and by value, storefront.redaction)."""
 
     service: str
     method: str
@@ -65,12 +65,15 @@ class RetryPolicy:
 
 
 class HttpError(Exception):
-    """An outbound call that ended without a usable response. Subclassed by each client's typed errors."""
+    """An outbound call that ended without a usable response. Subclassed by each client's typed errors.
+
+    Message and body are scrubbed of known secrets here, so no error text stored or logged carries one
+    (an API may quote a rejected credential back)."""
 
     def __init__(self, message: str, *, status: int | None = None, body: Any = None, retryable: bool = False):
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.status = status
-        self.body = body
+        self.body = scrub_data(body)
         self.retryable = retryable
 
 
@@ -231,11 +234,11 @@ class HttpTransport:
                 service=self.service,
                 method=method,
                 url=url,
-                path=shown_path,
+                path=scrub(shown_path),
                 attempt=attempt,
                 status=status,
                 duration_ms=duration_ms,
-                error=error,
+                error=scrub(error),
                 request_headers=redact_headers(dict(headers)),
                 request_body=_stored(body, self.redact_keys),
                 response_body=_stored(response_body, self.redact_keys),

@@ -4,7 +4,7 @@ import secrets
 from django.db import models
 
 from .fields import EncryptedTextField
-from .redaction import redact
+from .redaction import redact, secret_remember
 
 
 def new_public_id() -> str:
@@ -12,7 +12,9 @@ def new_public_id() -> str:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+    value = secrets.token_urlsafe(32)
+    secret_remember(value)
+    return value
 
 
 class Store(models.Model):

@@ -1,14 +1,38 @@
-"""Keeping secrets out of logs, admin pages and stored request bodies."""
+"""Keeping secrets out of logs, admin pages and stored request bodies: by key name, and by value.
+
+By key: the values of secret-named keys and headers are redacted wherever a body or header set is stored.
+By value: every secret this process knows is scrubbed from any text it stores or logs, whatever the key
+or position (a secret header inside a JSON body, a query string, an error message, a traceback). The
+process learns the secrets as it handles them: every value of an encrypted column on read or write
+(BigCommerce access tokens, per-store webhook secrets, Friendbuy key, secret, webhook secret and bearer
+token; `storefront.fields`), the app's client secret at start-up, and what the clients remember before
+they send it (the OAuth code, a bearer token just received, credentials typed into the connect form).
+
+Scrubbing covers the forms a secret travels in: as-is, URL-encoded and base64 (standard and URL-safe).
+The set is bounded (least recently used values go first), so a long-lived worker serving many stores
+keeps the secrets of the stores it is serving now.
+"""
+import base64
 import logging
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-# The OAuth install `code` is single-use and dead once exchanged, so coupon `code`s stay readable in logs.
 SECRET_KEYS = {
     "access_token", "client_secret", "secret", "key", "token", "password",
-    "x-auth-token", "authorization", "webhook_secret", "api_secret", "api_key",
+    "x-auth-token", "authorization", "webhook_secret", "api_secret", "api_key", "x-webhook-secret",
 }
 SECRET_HEADER_NAMES = {"x-auth-token", "authorization", "x-webhook-secret", "x-friendbuy-hmac-sha256"}
+# Shorter values are too likely to occur by chance in ordinary text to be scrubbed by value.
+MIN_SECRET_LENGTH = 8
+MAX_KNOWN_SECRETS = 2048
+
+_known: OrderedDict[str, str] = OrderedDict()  # an encoded form of a secret → what replaces it
+_known_lock = threading.Lock()
+_known_sorted: list[tuple[str, str]] | None = None  # rebuilt when the set of forms changes
 
 
 def redact(value: str | None) -> str:
@@ -18,24 +42,49 @@ def redact(value: str | None) -> str:
     return "••••" + value[-4:] if len(value) > 8 else "••••"
 
 
-def redact_data(data: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
-    """A copy of a JSON-like structure with the values of secret-named keys redacted."""
-    if isinstance(data, dict):
-        return {
-            k: (redact(str(v)) if (str(k).lower() in SECRET_KEYS or k in extra_keys) and v
-                else redact_data(v, extra_keys))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [redact_data(item, extra_keys) for item in data]
-    return data
+def _encodings(value: str) -> set[str]:
+    raw = value.encode()
+    forms = {
+        value, quote(value, safe=""), quote_plus(value, safe=""),
+        base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(),
+    }
+    return forms | {form.rstrip("=") for form in forms}
 
 
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (redact(v) if k.lower() in SECRET_HEADER_NAMES else v) for k, v in headers.items()}
+def secrets_remember(values: Iterable[str | None]) -> None:
+    """Scrub these values (and their encodings) from everything stored or logged from now on."""
+    global _known_sorted
+    with _known_lock:
+        for value in values:
+            if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+                continue
+            shown = redact(value)
+            for form in _encodings(value):
+                if len(form) < MIN_SECRET_LENGTH:
+                    continue
+                if form not in _known:
+                    _known_sorted = None
+                _known[form] = shown
+                _known.move_to_end(form)
+        while len(_known) > MAX_KNOWN_SECRETS:
+            _known.popitem(last=False)
+            _known_sorted = None
 
 
-# Bearer tokens, X-Auth-Token values and JWT-shaped strings that slip into a log message.
+def secret_remember(value: str | None) -> None:
+    secrets_remember((value,))
+
+
+def _known_forms() -> list[tuple[str, str]]:
+    global _known_sorted
+    with _known_lock:
+        if _known_sorted is None:
+            # Longest first, so the whole of an encoded form goes before a shorter form inside it.
+            _known_sorted = sorted(_known.items(), key=lambda item: len(item[0]), reverse=True)
+        return _known_sorted
+
+
+# Bearer tokens, X-Auth-Token values and JWT-shaped strings, whether or not the process knows them.
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?i)(x-auth-token['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9._-]{8,}"),
@@ -43,18 +92,119 @@ _PATTERNS = [
 ]
 
 
-def scrub(text: str) -> str:
+def _scrub_with(text: str, forms: list[tuple[str, str]]) -> str:
+    for form, shown in forms:
+        if form in text:
+            text = text.replace(form, shown)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
     return text
 
 
+def scrub(text: str) -> str:
+    """The text with every known secret and every token-shaped string replaced."""
+    if not text:
+        return text
+    return _scrub_with(text, _known_forms())
+
+
+def _scrub_deep(data: Any, forms: list[tuple[str, str]]) -> Any:
+    if isinstance(data, str):
+        return _scrub_with(data, forms)
+    if isinstance(data, dict):
+        return {
+            (_scrub_with(k, forms) if isinstance(k, str) else k): _scrub_deep(v, forms) for k, v in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [_scrub_deep(item, forms) for item in data]
+    return data
+
+
+def scrub_data(data: Any) -> Any:
+    """A copy of a JSON-like structure with every known secret scrubbed from its strings and keys."""
+    return _scrub_deep(data, _known_forms())
+
+
+def redact_data(data: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
+    """A copy of a JSON-like structure: secret-named keys redacted, and every known secret scrubbed.
+
+    The value of a secret-named key is remembered as a secret too, so it is scrubbed wherever else it
+    turns up (a token read from a response, then quoted in an error message).
+    """
+    found: list[str] = []
+    redacted = _redact_keys(data, extra_keys, found)
+    secrets_remember(found)
+    return scrub_data(redacted)
+
+
+def _redact_keys(data: Any, extra_keys: frozenset[str], found: list[str]) -> Any:
+    if isinstance(data, dict):
+        result = {}
+        for k, v in data.items():
+            if (str(k).lower() in SECRET_KEYS or k in extra_keys) and v:
+                if isinstance(v, str):
+                    found.append(v)
+                result[k] = redact(str(v))
+            else:
+                result[k] = _redact_keys(v, extra_keys, found)
+        return result
+    if isinstance(data, list):
+        return [_redact_keys(item, extra_keys, found) for item in data]
+    return data
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Headers with secret-named ones redacted and known secrets scrubbed from the rest."""
+    forms = _known_forms()
+    return {
+        k: (redact(v) if k.lower() in SECRET_HEADER_NAMES else _scrub_with(str(v), forms)) for k, v in headers.items()
+    }
+
+
 class RedactingFilter(logging.Filter):
-    """Last line of defence: scrub token-shaped strings from every log record."""
+    """Last line of defence for a handler: scrub known secrets and token-shaped strings from its records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = scrub(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        scrub_record(record)
         return True
+
+
+_format_exception = logging.Formatter().formatException
+
+
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Scrub a record's message, exception text and stack in place (formatting them now)."""
+    message = record.getMessage()
+    cleaned = scrub(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _format_exception(record.exc_info)
+    if record.exc_text:
+        record.exc_text = scrub(record.exc_text)
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info)
+    return record
+
+
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def install_scrubbing_record_factory() -> None:
+    """Scrub every log record as it is made, whichever handler (or test capture) receives it (idempotent)."""
+    global _installed
+    with _factory_lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def scrubbing_factory(*args, **kwargs) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                return scrub_record(record)
+            except Exception:  # a bad format string is the handler's to report, not the caller's
+                return record
+
+        logging.setLogRecordFactory(scrubbing_factory)
+        _installed = True
