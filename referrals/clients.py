@@ -64,4 +64,5 @@ def friendbuy_for(connection: FriendbuyConnection, *, fresh: bool = False) -> Fr
         store_hash=connection.store.store_hash,
         recorder=store_recorder(connection.store_id),
         token_cache=ConnectionTokenCache(connection, fresh=fresh),
+        secrets=(connection.webhook_secret,),
     )

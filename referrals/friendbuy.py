@@ -226,10 +226,13 @@ class FriendbuyClient:
         token_cache: TokenCache | None = None,
         base_url: str | None = None,
         transport: HttpTransport | None = None,
+        secrets: tuple[str, ...] = (),
     ):
+        """`secrets`: the merchant's other secrets (the webhook secret), scrubbed from the call log with
+        the key and secret; bearer tokens are scrubbed as the Authorization header sends them."""
         self._api_key = api_key
         self._api_secret = api_secret
-        secrets_remember((api_key, api_secret))
+        secrets_remember((api_key, api_secret, *secrets))
         self._tokens: TokenCache = token_cache if token_cache is not None else MemoryTokenCache()
         root = (base_url or settings.FRIENDBUY_API_URL).rstrip("/")
         self._transport = transport or HttpTransport(
@@ -237,6 +240,7 @@ class FriendbuyClient:
             base_url=root if root.endswith("/v1") else f"{root}/v1",
             recorder=recorder,
             store_hash=store_hash,
+            secrets=(api_key, api_secret, *secrets),
         )
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ import requests
 from django.conf import settings
 
 from .http import HttpError, HttpTransport, Recorder
-from .redaction import scrub, scrub_data, secret_remember, secrets_remember
+from .redaction import scrub, scrub_data, secrets_remember
 
 SERVICE = "bigcommerce"
 V2_MAX_LIMIT = 250
@@ -294,6 +294,7 @@ def exchange_token(
         recorder=recorder,
         store_hash=store_hash,
         redact_keys=frozenset({"code"}),
+        secrets=(code, settings.BIGCOMMERCE_CLIENT_SECRET),
     )
     body = {
         "client_id": settings.BIGCOMMERCE_CLIENT_ID,
@@ -323,9 +324,12 @@ class BigCommerceClient:
         access_token: str,
         recorder: Recorder | None = None,
         transport: HttpTransport | None = None,
+        secrets: tuple[str, ...] = (),
     ):
+        """`secrets`: the store's other secrets its calls may carry (the webhook secret of its hooks),
+        scrubbed from the call log with the token."""
         self.store_hash = store_hash
-        secret_remember(access_token)
+        secrets_remember((access_token, *secrets))
         # BigCommerce's OpenAPI files declare Accept and Content-Type as required headers on every REST
         # operation, GETs included, so both go on every call (a body-less GET is unaffected by them).
         self._headers = {"X-Auth-Token": access_token, "Accept": "application/json",
@@ -335,6 +339,7 @@ class BigCommerceClient:
             base_url=f"{settings.BIGCOMMERCE_API_URL}/stores/{store_hash}",
             recorder=recorder,
             store_hash=store_hash,
+            secrets=(access_token, *secrets),
         )
 
     def __repr__(self) -> str:  # never show the token

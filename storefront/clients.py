@@ -24,4 +24,5 @@ def bigcommerce_for(store: Store) -> BigCommerceClient:
         store_hash=store.store_hash,
         access_token=store.access_token,
         recorder=store_recorder(store.pk),
+        secrets=(store.webhook_secret,),
     )

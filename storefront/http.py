@@ -21,7 +21,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .redaction import redact_data, redact_headers, scrub, scrub_data
+from .redaction import header_secrets, redact_data, redact_headers, scrub, scrub_data
 
 USER_AGENT = "bc-friendbuy-connector/0.1 (+https://github.com/)"
 MAX_STORED_BODY = 64 * 1024
@@ -128,8 +128,8 @@ def _decode(response: requests.Response) -> Any:
         return response.text[:MAX_STORED_BODY]
 
 
-def _stored(body: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
-    body = redact_data(body, extra_keys)
+def _stored(body: Any, extra_keys: frozenset[str], secrets: list[str]) -> Any:
+    body = redact_data(body, extra_keys, secrets)
     if body is not None and len(json.dumps(body, default=str)) > MAX_STORED_BODY:
         return {"truncated": True, "preview": json.dumps(body, default=str)[:MAX_STORED_BODY]}
     return body
@@ -151,6 +151,10 @@ class HttpTransport:
     sleep: Callable[[float], None] = time.sleep
     # Keys secret only for this integration's calls (e.g. the one-time OAuth `code`).
     redact_keys: frozenset[str] = frozenset()
+    # Values scrubbed from every recorded attempt wherever they appear (the tenant's credentials and
+    # secrets its calls may carry, e.g. the webhook secret in a hook's headers), besides the values of
+    # the secret headers each call sends.
+    secrets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.session is None:
@@ -229,19 +233,20 @@ class HttpTransport:
         shown_path = (
             path if not params else f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
         )
+        secrets = [*self.secrets, *header_secrets(dict(headers))]
         self.recorder(
             CallRecord(
                 service=self.service,
                 method=method,
                 url=url,
-                path=scrub(shown_path),
+                path=scrub(shown_path, secrets),
                 attempt=attempt,
                 status=status,
                 duration_ms=duration_ms,
-                error=scrub(error),
-                request_headers=redact_headers(dict(headers)),
-                request_body=_stored(body, self.redact_keys),
-                response_body=_stored(response_body, self.redact_keys),
+                error=scrub(error, secrets),
+                request_headers=redact_headers(dict(headers), secrets),
+                request_body=_stored(body, self.redact_keys, secrets),
+                response_body=_stored(response_body, self.redact_keys, secrets),
                 store_hash=self.store_hash,
             )
         )

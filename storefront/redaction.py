@@ -13,11 +13,13 @@ The set is bounded (least recently used values go first), so a long-lived worker
 keeps the secrets of the stores it is serving now.
 """
 import base64
+import json
 import logging
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -48,20 +50,22 @@ def _encodings(value: str) -> set[str]:
         value, quote(value, safe=""), quote_plus(value, safe=""),
         base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(),
     }
-    return forms | {form.rstrip("=") for form in forms}
+    return {stripped for form in forms for stripped in (form, form.rstrip("=")) if len(stripped) >= MIN_SECRET_LENGTH}
+
+
+def _usable(value: object) -> bool:
+    return isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH
 
 
 def secrets_remember(values: Iterable[str | None]) -> None:
-    """Scrub these values (and their encodings) from everything stored or logged from now on."""
+    """Scrub these values (and their encodings) from every log record and error message from now on."""
     global _known_sorted
     with _known_lock:
         for value in values:
-            if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+            if not _usable(value):
                 continue
             shown = redact(value)
             for form in _encodings(value):
-                if len(form) < MIN_SECRET_LENGTH:
-                    continue
                 if form not in _known:
                     _known_sorted = None
                 _known[form] = shown
@@ -75,13 +79,27 @@ def secret_remember(value: str | None) -> None:
     secrets_remember((value,))
 
 
-def _known_forms() -> list[tuple[str, str]]:
+Forms = tuple[tuple[str, str], ...]
+
+
+def _known_forms() -> Forms:
     global _known_sorted
     with _known_lock:
         if _known_sorted is None:
             # Longest first, so the whole of an encoded form goes before a shorter form inside it.
-            _known_sorted = sorted(_known.items(), key=lambda item: len(item[0]), reverse=True)
+            _known_sorted = tuple(sorted(_known.items(), key=lambda item: len(item[0]), reverse=True))
         return _known_sorted
+
+
+@lru_cache(maxsize=256)
+def _forms_of(values: tuple[str, ...]) -> Forms:
+    forms = {form: redact(value) for value in values if _usable(value) for form in _encodings(value)}
+    return tuple(sorted(forms.items(), key=lambda item: len(item[0]), reverse=True))
+
+
+def _forms(values: Iterable[str] | None) -> Forms:
+    """The given values' forms, or, with None, those of every secret this process knows."""
+    return _known_forms() if values is None else _forms_of(tuple(sorted({v for v in values if _usable(v)})))
 
 
 # Bearer tokens, X-Auth-Token values and JWT-shaped strings, whether or not the process knows them.
@@ -92,7 +110,7 @@ _PATTERNS = [
 ]
 
 
-def _scrub_with(text: str, forms: list[tuple[str, str]]) -> str:
+def _scrub_with(text: str, forms: Forms) -> str:
     for form, shown in forms:
         if form in text:
             text = text.replace(form, shown)
@@ -101,14 +119,14 @@ def _scrub_with(text: str, forms: list[tuple[str, str]]) -> str:
     return text
 
 
-def scrub(text: str) -> str:
-    """The text with every known secret and every token-shaped string replaced."""
+def scrub(text: str, values: Iterable[str] | None = None) -> str:
+    """The text with the given secrets (default: every secret known) and token-shaped strings replaced."""
     if not text:
         return text
-    return _scrub_with(text, _known_forms())
+    return _scrub_with(text, _forms(values))
 
 
-def _scrub_deep(data: Any, forms: list[tuple[str, str]]) -> Any:
+def _scrub_deep(data: Any, forms: Forms) -> Any:
     if isinstance(data, str):
         return _scrub_with(data, forms)
     if isinstance(data, dict):
@@ -120,21 +138,28 @@ def _scrub_deep(data: Any, forms: list[tuple[str, str]]) -> Any:
     return data
 
 
-def scrub_data(data: Any) -> Any:
-    """A copy of a JSON-like structure with every known secret scrubbed from its strings and keys."""
-    return _scrub_deep(data, _known_forms())
+def scrub_data(data: Any, values: Iterable[str] | None = None) -> Any:
+    """A copy of a JSON-like structure with the given secrets (default: every secret known) scrubbed from
+    its strings and keys, at any depth."""
+    return _scrub_deep(data, _forms(values))
 
 
-def redact_data(data: Any, extra_keys: frozenset[str] = frozenset()) -> Any:
-    """A copy of a JSON-like structure: secret-named keys redacted, and every known secret scrubbed.
+def redact_data(data: Any, extra_keys: frozenset[str] = frozenset(), values: Iterable[str] = ()) -> Any:
+    """A copy of a JSON-like structure: secret-named keys redacted, and `values` scrubbed wherever they are.
 
-    The value of a secret-named key is remembered as a secret too, so it is scrubbed wherever else it
-    turns up (a token read from a response, then quoted in an error message).
+    The value of a secret-named key is scrubbed elsewhere in the structure too, and remembered as a secret
+    (a token read from a response, then quoted in an error message or a log line).
     """
     found: list[str] = []
     redacted = _redact_keys(data, extra_keys, found)
     secrets_remember(found)
-    return scrub_data(redacted)
+    forms = _forms([*values, *found])
+    if not forms:
+        return redacted
+    # One pass over the serialised body finds which forms occur (usually none); only then walk it.
+    text = json.dumps(redacted, ensure_ascii=False, default=str)
+    present = tuple(item for item in forms if json.dumps(item[0], ensure_ascii=False)[1:-1] in text)
+    return _scrub_deep(redacted, present) if present else redacted
 
 
 def _redact_keys(data: Any, extra_keys: frozenset[str], found: list[str]) -> Any:
@@ -153,11 +178,24 @@ def _redact_keys(data: Any, extra_keys: frozenset[str], found: list[str]) -> Any
     return data
 
 
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Headers with secret-named ones redacted and known secrets scrubbed from the rest."""
-    forms = _known_forms()
+def header_secrets(headers: dict[str, str]) -> list[str]:
+    """The secret values carried by secret-named headers (a bearer token without its scheme)."""
+    values = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADER_NAMES and isinstance(value, str):
+            values.append(value)
+            scheme, _, credential = value.partition(" ")
+            if credential and scheme.lower() in ("bearer", "basic"):
+                values.append(credential)
+    return values
+
+
+def redact_headers(headers: dict[str, str], values: Iterable[str] = ()) -> dict[str, str]:
+    """Headers with secret-named ones redacted and `values` scrubbed from the rest."""
+    forms = _forms(values)
     return {
-        k: (redact(v) if k.lower() in SECRET_HEADER_NAMES else _scrub_with(str(v), forms)) for k, v in headers.items()
+        k: (redact(v) if k.lower() in SECRET_HEADER_NAMES else _scrub_with(str(v), forms) if forms else v)
+        for k, v in headers.items()
     }
 
 
