@@ -1,4 +1,5 @@
-"""Celery application. Tasks are thin wrappers that take ids; see each app's tasks.py."""
+"""Celery application. Tasks are thin wrappers that take ids, in each app's `tasks` package (whose __init__
+imports all its modules: autodiscovery imports only `<app>.tasks`). Services queue them by name (storefront.queueing)."""
 import os
 
 from celery import Celery

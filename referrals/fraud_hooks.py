@@ -35,6 +35,7 @@ from fraud.signals import assessment_decided
 from fraud.subjects import Person, Subject
 from storefront.bigcommerce import BigCommerceError
 from storefront.models import Store
+from storefront.queueing import task_enqueue_on_commit
 
 from .identity import friendbuy_customer_id, normalize_email
 from .lifecycle import documents_just_fetched, order_event_recorded
@@ -318,11 +319,10 @@ def _hold_mirror(*, store: Store, bc_order_id: int) -> ReviewHold | None:
 
 
 def _reward_release(reward: Reward, *, why: str) -> None:
-    from .reward_tasks import reward_issue_task
     from .rewards import _advance
 
     if _advance(reward, Reward.State.APPROVED, why) is not None:
-        transaction.on_commit(lambda: reward_issue_task.delay(reward.pk))
+        task_enqueue_on_commit("referrals.reward_issue", reward.pk)
 
 
 def _reward_refuse(reward: Reward, *, why: str) -> None:

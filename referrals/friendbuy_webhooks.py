@@ -27,6 +27,7 @@ from coupons.codes import canonical
 from coupons.services import pool_code_hand_out
 from storefront.client_ip import client_ip
 from storefront.models import Store
+from storefront.queueing import task_enqueue_on_commit
 from storefront.redaction import redact_headers
 
 from .models import (
@@ -102,9 +103,7 @@ def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
                                          remote_ip=remote_ip(request))
     if payload is None:
         return JsonResponse({"error": delivery.error}, status=delivery.http_status)
-    from .reward_tasks import friendbuy_delivery_process_task
-
-    transaction.on_commit(lambda: friendbuy_delivery_process_task.delay(delivery.pk))
+    task_enqueue_on_commit("referrals.friendbuy_delivery_process", delivery.pk)
     return JsonResponse({"received": True, "delivery": delivery.pk}, status=200)
 
 
@@ -151,10 +150,8 @@ def _process_reward(store: Store, delivery: FriendbuyDelivery, recipient: str, i
                            advocate_email=str(item.get("advocateEmailAddress") or ""),
                            advocate_customer_id=str(item.get("advocateCustomerId") or ""),
                            campaign_id=str(item.get("campaignId") or ""))
-    from .reward_tasks import reward_issue_task
-
     # Also for duplicates: a replay after a crash resumes issuing (reward_issue is idempotent).
-    transaction.on_commit(lambda: reward_issue_task.delay(reward.pk))
+    task_enqueue_on_commit("referrals.reward_issue", reward.pk)
     status = FriendbuyWebhookItem.Status.PROCESSED if created else FriendbuyWebhookItem.Status.DUPLICATE
     return status, reward_id, ""
 

@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from storefront.queueing import task_enqueue_on_commit
+
 from .clients import friendbuy_for
 from .friendbuy import FriendbuyError
 from .models import FriendbuyConnection, OutboxEvent
@@ -69,9 +71,7 @@ def outbox_enqueue(
             )
     except IntegrityError:
         return OutboxEvent.objects.get(store=store, kind=kind, natural_key=natural_key), False
-    from .tasks import outbox_send as outbox_send_task
-
-    transaction.on_commit(lambda: outbox_send_task.delay(event.pk))
+    task_enqueue_on_commit("referrals.outbox_send", event.pk)
     return event, True
 
 

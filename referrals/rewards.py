@@ -33,6 +33,7 @@ from coupons.services import (
     pool_code_hand_out,
 )
 from storefront.models import Store
+from storefront.queueing import task_enqueue, task_enqueue_on_commit
 
 from .lifecycle import order_event_recorded
 from .models import (
@@ -368,9 +369,7 @@ def loyalty_custom_event(*, store: Store, customer_id: str, email: str, event_ty
             )
     except IntegrityError:
         return LoyaltyEvent.objects.get(store=store, deduplication_id=deduplication_id)
-    from .reward_tasks import loyalty_event_send_task
-
-    transaction.on_commit(lambda: loyalty_event_send_task.delay(event.pk))
+    task_enqueue_on_commit("referrals.loyalty_event_send", event.pk)
     return event
 
 
@@ -425,6 +424,4 @@ def _on_order_event(sender, event: OrderEvent, **kwargs) -> None:
     if event.kind == OrderEvent.Kind.PAID and not event.order.coupon_codes:
         return
     if event.kind == OrderEvent.Kind.PAID or event.kind in REVERSING_KINDS:
-        from .reward_tasks import rewards_order_event_task
-
-        rewards_order_event_task.delay(event.pk)
+        task_enqueue("referrals.rewards_order_event", event.pk)

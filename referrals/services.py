@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from storefront.models import Store
-from storefront.tasks import scripts_sync
+from storefront.queueing import task_enqueue_on_commit
 
 from .clients import friendbuy_for
 from .friendbuy import FriendbuyAuthError, FriendbuyError
@@ -86,8 +86,7 @@ def friendbuy_connect(*, store: Store, merchant_id: str, api_key: str, api_secre
         )
         if merchant_changed:
             # The loader script carries the merchant id: re-run the installer once this is committed.
-            store_id = store.pk
-            transaction.on_commit(lambda: scripts_sync.delay(store_id))
+            task_enqueue_on_commit("storefront.scripts_sync", store.pk)
     logger.info("Store %s %s Friendbuy merchant %s.", store.store_hash,
                 "connected to" if created else "updated its connection to", merchant_id)
     return connection
@@ -102,8 +101,7 @@ def friendbuy_disconnect(*, store: Store) -> bool:
         deleted, _ = FriendbuyConnection.objects.filter(store=store).delete()
     if deleted:
         # desired_scripts() wants nothing without a connection: the installer removes ours.
-        store_id = store.pk
-        transaction.on_commit(lambda: scripts_sync.delay(store_id))
+        task_enqueue_on_commit("storefront.scripts_sync", store.pk)
         logger.info("Store %s disconnected from Friendbuy.", store.store_hash)
     return bool(deleted)
 

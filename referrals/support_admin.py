@@ -23,12 +23,7 @@ from coupons.models import CouponCode
 from storefront.admin_base import NoWritesMixin, ReadOnlyAdmin, confirm_action, confirmed_data
 from storefront.models import Store, WebhookDelivery
 
-from . import (
-    analytics_tasks,  # noqa: F401  (registers the beat task with the worker)
-    diagnosis,
-    roles,
-    support_actions,
-)
+from . import diagnosis, roles, support_actions
 from .models import (
     FriendbuyAnalyticsDay,
     FriendbuyDelivery,

@@ -17,6 +17,7 @@ from .bigcommerce import BigCommerceError, exchange_token
 from .http import CallRecord, HttpError
 from .jwt import STORE_SUB
 from .models import InstalledScript, OutboundCall, Store, StoreUser, WebhookSubscription
+from .queueing import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +173,7 @@ def store_install(*, code: str, scope: str, context: str, account_uuid: str = ""
         installer = _store_user_upsert(store=store, bc_user_id=user[0], email=user[1],
                                        is_owner=user[0] == owner[0])
     # Webhooks and scripts need the committed token; the task registers them after the answer is sent.
-    from .tasks import store_provision
-
-    store_id = store.pk
-    transaction.on_commit(lambda: store_provision.delay(store_id))
+    task_enqueue_on_commit("storefront.store_provision", store.pk)
     logger.info("Store %s %s by BigCommerce user %s.", store_hash, "installed" if created else "re-installed",
                 user[0])
     return installer

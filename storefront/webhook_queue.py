@@ -21,6 +21,8 @@ import os
 import threading
 import time
 
+from .queueing import task_enqueue, tasks_run_inline
+
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05
@@ -70,9 +72,7 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 def webhook_delivery_queue(*, delivery_id: int) -> None:
     """Queue a committed delivery for processing: published within FLUSH_SECONDS (at once when eager)."""
-    from .tasks import process_webhook_deliveries
-
-    if process_webhook_deliveries.app.conf.task_always_eager:
+    if tasks_run_inline():
         webhook_deliveries_publish(delivery_ids=[delivery_id])
         return
     try:
@@ -86,13 +86,11 @@ def webhook_deliveries_publish(*, delivery_ids: list[int]) -> int:
 
     Never raises: a batch the broker refuses is logged, and its rows are left to the sweeper.
     """
-    from .tasks import process_webhook_deliveries
-
     published = 0
     for start in range(0, len(delivery_ids), BATCH_MAX):
         batch = delivery_ids[start : start + BATCH_MAX]
         try:
-            process_webhook_deliveries.delay(batch)
+            task_enqueue("storefront.process_webhook_deliveries", batch)
         except Exception:
             logger.exception("Could not queue webhook deliveries %s; the sweeper will.", batch)
         else:

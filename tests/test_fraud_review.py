@@ -168,7 +168,7 @@ def test_fraud_admin_pages_are_registered(staff_client, url):
 
 
 def test_beat_tasks_are_scheduled_and_run(settings):
-    from fraud.tasks import fraud_auto_decide, fraud_daily_summary
+    from fraud.tasks.review import fraud_auto_decide, fraud_daily_summary
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"fraud.auto_decide", "fraud.daily_summary"} <= tasks

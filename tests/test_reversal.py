@@ -36,7 +36,7 @@ def test_paid_order_with_our_code_in_any_case_redeems_code_and_reward(friendbuy,
 
 
 def test_a_paid_order_without_coupon_codes_queues_no_redemption_task(reward_store, monkeypatch):
-    from referrals import reward_tasks
+    from referrals.tasks import rewards as reward_tasks
 
     queued = []
     monkeypatch.setattr(reward_tasks.rewards_order_event_task, "delay", queued.append)

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from referrals.models import OrderSnapshot
 from sandbox.bigcommerce import world as bc_world
-from storefront import tasks, webhook_queue, webhook_stores
+from storefront import webhook_queue, webhook_stores
 from storefront.models import Store, WebhookDelivery
+from storefront.tasks import webhooks as tasks
 from storefront.webhooks import webhook_receive
 from tests.fixtures_lifecycle import order_webhook
 

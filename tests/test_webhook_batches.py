@@ -6,8 +6,8 @@ import pytest
 
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
-from storefront import tasks
 from storefront.models import OutboundCall, WebhookDelivery
+from storefront.tasks import webhooks as tasks
 from tests.fixtures_lifecycle import order_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -130,7 +130,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
-# Rewards and coupons (referrals.reward_tasks, coupons.tasks).
+# Rewards and coupons (referrals.tasks.rewards, coupons.tasks).
 CELERY_BEAT_SCHEDULE.update({
     "coupons-reconcile-minting": {"task": "coupons.reconcile_minting", "schedule": 300.0},
     "coupons-refill-pools": {"task": "coupons.refill_pools", "schedule": 3600.0},

@@ -1,11 +1,15 @@
-"""Celery wrappers for rewards: process a webhook delivery, issue a reward's code, react to order events,
-send loyalty custom events, and the beat sweeps (expiry, unfinished issues)."""
+"""Celery wrappers for rewards: process a Friendbuy webhook delivery, issue a reward's code, react to order
+events, send loyalty custom events, and the beat sweeps (expiry, unfinished issues, failed loyalty events)."""
 from __future__ import annotations
 
 import random
 
 from celery import shared_task
 
+from coupons.models import CouponCode
+from referrals.friendbuy_webhooks import delivery_process
+from referrals.models import LoyaltyEvent, OrderEvent, Reward
+from referrals.rewards import loyalty_event_send, reward_issue, rewards_expire_due, rewards_on_order_event
 from storefront.bigcommerce import BigCommerceError
 
 MAX_RETRIES = 6
@@ -19,15 +23,11 @@ def _countdown(retries: int) -> float:
 
 @shared_task(name="referrals.friendbuy_delivery_process")
 def friendbuy_delivery_process_task(delivery_id: int) -> str:
-    from .friendbuy_webhooks import delivery_process
-
     return delivery_process(delivery_id=delivery_id).status
 
 
 @shared_task(bind=True, name="referrals.reward_issue", max_retries=MAX_RETRIES)
 def reward_issue_task(self, reward_id: int) -> str:
-    from .rewards import reward_issue
-
     try:
         return reward_issue(reward_id=reward_id).state
     except BigCommerceError as exc:
@@ -38,9 +38,6 @@ def reward_issue_task(self, reward_id: int) -> str:
 
 @shared_task(bind=True, name="referrals.rewards_order_event", max_retries=MAX_RETRIES)
 def rewards_order_event_task(self, event_id: int) -> None:
-    from .models import OrderEvent
-    from .rewards import rewards_on_order_event
-
     try:
         rewards_on_order_event(event=OrderEvent.objects.get(pk=event_id))
     except BigCommerceError as exc:
@@ -51,26 +48,17 @@ def rewards_order_event_task(self, event_id: int) -> None:
 
 @shared_task(name="referrals.loyalty_event_send")
 def loyalty_event_send_task(event_id: int) -> str:
-    from .models import LoyaltyEvent
-    from .rewards import loyalty_event_send
-
     return loyalty_event_send(event=LoyaltyEvent.objects.get(pk=event_id)).state
 
 
 @shared_task(name="referrals.rewards_expire_due")
 def rewards_expire_due_task() -> int:
-    from .rewards import rewards_expire_due
-
     return rewards_expire_due()
 
 
 @shared_task(name="referrals.rewards_issue_pending")
 def rewards_issue_pending_task() -> int:
     """Approved rewards still without an active code (task retries used up): try again."""
-    from coupons.models import CouponCode
-
-    from .models import Reward
-
     count = 0
     for reward_id in Reward.objects.filter(state=Reward.State.APPROVED).exclude(
         coupon__state=CouponCode.State.MINTING,
@@ -82,8 +70,6 @@ def rewards_issue_pending_task() -> int:
 
 @shared_task(name="referrals.loyalty_events_retry")
 def loyalty_events_retry_task() -> int:
-    from .models import LoyaltyEvent
-
     ids = list(LoyaltyEvent.objects.filter(state=LoyaltyEvent.State.FAILED, attempts__lt=12)
                .values_list("pk", flat=True)[:200])
     for event_id in ids:

@@ -1,8 +1,8 @@
-"""Celery tasks of the lifecycle: thin wrappers that take ids."""
+"""Celery tasks of the order lifecycle: send outbox events (one, and the due ones), reconcile paid orders."""
 
 from celery import shared_task
 
-from . import lifecycle, outbox
+from referrals import lifecycle, outbox
 
 
 @shared_task(name="referrals.outbox_send")

@@ -2,12 +2,12 @@
 then the rebuild of the last weeks of the reports' daily rollup."""
 from celery import shared_task
 
+from referrals.analytics_sync import analytics_sync_all
+from referrals.report_rollup import reports_rollup_recent
+
 
 @shared_task(name="referrals.analytics_sync_all")
 def analytics_sync_all_task(days: int = 2) -> dict:
-    from .analytics_sync import analytics_sync_all
-    from .report_rollup import reports_rollup_recent
-
     synced = analytics_sync_all(days=days)
     rolled = reports_rollup_recent()
     return {"analytics": synced, "rollup_rows": sum(rolled.values())}

@@ -1,8 +1,8 @@
 """Celery wrappers for coupon housekeeping (beat): finish interrupted mints, expire codes, refill pools."""
 from celery import shared_task
 
-from .models import CodePool
-from .services import coupon_expire_due, coupon_reconcile_minting, pool_refill
+from coupons.models import CodePool
+from coupons.services import coupon_expire_due, coupon_reconcile_minting, pool_refill
 
 
 @shared_task(name="coupons.reconcile_minting")
