@@ -6,7 +6,7 @@ The widget API is called from storefront pages on the merchant's own domain. Its
 - browsers may call it only from the store's own origins (Store.storefront_url and
   StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403;
 - bodies are capped (STOREFRONT_API_MAX_BODY) before parsing, and every request is throttled per
-  client IP and per store through the Django cache.
+  client IP and per store through the Django cache (in this process while that cache is down).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import Http404, HttpRequest
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from .cache import CacheUnavailable
 from .client_ip import client_ip
 from .models import Store, StorefrontSettings
 
@@ -37,6 +39,8 @@ STORE_HEADER = "HTTP_X_STORE_ID"
 STORE_MEMO_SECONDS = 10.0
 STORE_MEMO_MAX = 10_000
 _STORE_MEMO: dict[str, tuple[float, Store | None]] = {}
+# Throttle counters while the shared cache is unavailable (one window per IP and per store).
+_PROCESS_COUNTERS = LocMemCache("storefront-throttles", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -230,12 +234,7 @@ class _CacheRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         key = f"{ident}:{window}"
-        cache.add(key, 0, self.duration + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, self.duration + 1)
-            count = 1
+        count = _window_count(cache, key, self.duration + 1)
         if count <= self.num_requests:
             return True
         self.wait_seconds = (window + 1) * self.duration - now
@@ -243,6 +242,19 @@ class _CacheRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return max(1.0, self.wait_seconds)
+
+
+def _window_count(counters, key: str, timeout: int) -> int:
+    """Count one more request in `key`'s window; with the shared cache down (storefront.cache), count in
+    this process instead: each process then enforces the limit alone, looser but never a 500 or no limit."""
+    counters.add(key, 0, timeout)
+    try:
+        return counters.incr(key)
+    except CacheUnavailable:
+        return _window_count(_PROCESS_COUNTERS, key, timeout)
+    except ValueError:  # expired between add and incr
+        counters.set(key, 1, timeout)
+        return 1
 
 
 class StorefrontIpThrottle(_CacheRateThrottle):

@@ -9,6 +9,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures_rewards",
     "tests.fixtures_fraud",
     "tests.fixtures_support",
+    "tests.fixtures_health",
 ]
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers: answered before the HTTPS redirect and host validation.
+    "storefront.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +89,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Webhook views manage their own transactions: the raw delivery must be committed before processing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is checked before its first use in each request, so a restarted PostgreSQL costs no
+# failed request (Celery's worker closes its connections around every task anyway).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable server fails a request (and /readyz) within seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo serves threads that write at once (a page's capture call beside a webhook): take the
     # write lock at BEGIN and wait for it rather than failing with "database is locked".
@@ -185,11 +193,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Cache: throttle counters, cached referral links, CORS origins. Shared across processes when
-# REDIS_URL/CACHE_URL is set (Django's built-in Redis backend), else per-process memory.
+# REDIS_URL/CACHE_URL is set (Django's Redis backend, degraded while Redis is down), else per-process memory.
 _CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        {
+            # Redis down: widget calls still answer (storefront.cache); each call waits at most this long.
+            "BACKEND": "storefront.cache.FailSoftRedisCache",
+            "LOCATION": _CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
         if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
     ),
