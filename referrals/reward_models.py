@@ -43,8 +43,14 @@ class FriendbuyDelivery(models.Model):
     webhook_id = models.CharField(max_length=64, blank=True, help_text="Envelope id (per call, not per event).")
     event_type = models.CharField(max_length=40, blank=True, db_index=True)
     headers = models.JSONField(default=dict, help_text="Request headers; the signature is redacted.")
-    body = models.TextField(blank=True, help_text="Raw body as received (bounded).")
-    body_truncated = models.BooleanField(default=False)
+    body = models.TextField(
+        blank=True, help_text="Raw body: whole when the signature verified, else its first 1 KB (see body_sha256)."
+    )
+    body_truncated = models.BooleanField(default=False, help_text="The stored body is a prefix.")
+    body_size = models.PositiveIntegerField(default=0, help_text="Bytes the caller sent (or declared).")
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 (hex) of the whole body; empty when too large to read."
+    )
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
     valid = models.BooleanField(default=False, help_text="Signature verified.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)

@@ -5,8 +5,8 @@ from . import (  # noqa: F401  (register their admins; autodiscover only imports
     admin_scheduler,
     admin_webhooks,
 )
-from .admin_base import ActionPermissionsMixin, ReadOnlyAdmin, ReadOnlyInline
-from .models import OutboundCall, Store, StoreUser
+from .admin_base import ActionPermissionsMixin, NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline
+from .models import OutboundCall, RejectedCall, Store, StoreUser
 
 
 class StoreUserInline(ReadOnlyInline):
@@ -59,3 +59,13 @@ class OutboundCallAdmin(ReadOnlyAdmin):
     list_filter = ("service", "status", "store")
     search_fields = ("path", "error")
     date_hierarchy = "created_at"
+
+
+@admin.register(RejectedCall)
+class RejectedCallAdmin(NoWritesMixin, admin.ModelAdmin):
+    """Widget API calls refused before their body was parsed (no store: the body never got that far)."""
+
+    list_display = ("received_at", "status", "path", "public_id", "remote_ip", "reason", "body_size")
+    list_filter = ("status", "path")
+    search_fields = ("public_id", "remote_ip", "body_sha256")
+    date_hierarchy = "received_at"

@@ -35,8 +35,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "remote_ip",
     )
-    list_filter = ("status", "scope", "valid", "store")
-    search_fields = ("resource_id", "hash", "store__store_hash", "public_id")
+    list_filter = ("status", "scope", "valid", "authenticated", "signature_verified", "store")
+    search_fields = ("resource_id", "hash", "store__store_hash", "public_id", "body_sha256")
     date_hierarchy = "received_at"
     readonly_fields = (
         "store",
@@ -47,6 +47,9 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "body",
         "body_size",
         "body_truncated",
+        "body_sha256",
+        "authenticated",
+        "signature_verified",
         "scope",
         "resource_id",
         "hash",

@@ -1,7 +1,8 @@
 """BigCommerce webhooks: the hooks we registered per store and every delivery we received (the inbox).
 
-Webhook bodies are untrusted until the per-store secret header has been checked; a delivery row is
-written before that check so that rejected calls are evidence too (DESIGN.md §3.1).
+Webhook bodies are untrusted until the signature and the per-store secret header have been checked; a
+delivery row is written for every call so that rejected calls are evidence too (DESIGN.md §3.1), whole
+when authenticated and bounded (size, hash, first 1 KB) when not.
 """
 
 import json
@@ -61,9 +62,22 @@ class WebhookDelivery(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
     headers = models.JSONField(default=dict, blank=True, help_text="Request headers, secrets redacted.")
-    body = models.TextField(blank=True, help_text="Raw body as received (truncated when too large).")
-    body_size = models.PositiveIntegerField(default=0, help_text="Bytes received (up to the limit + 1).")
-    body_truncated = models.BooleanField(default=False)
+    body = models.TextField(
+        blank=True,
+        help_text="Raw body: whole when the call was authenticated, else its first 1 KB (see body_sha256).",
+    )
+    body_size = models.PositiveIntegerField(default=0, help_text="Bytes the caller sent (or declared).")
+    body_truncated = models.BooleanField(default=False, help_text="The stored body is a prefix.")
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 (hex) of the whole body; empty when too large to read."
+    )
+    authenticated = models.BooleanField(
+        default=False,
+        help_text="The call proved it came from BigCommerce for this store (signature and/or secret header).",
+    )
+    signature_verified = models.BooleanField(
+        default=False, help_text="A Standard Webhooks signature (webhook-signature) was present and valid."
+    )
     scope = models.CharField(max_length=100, blank=True, db_index=True)
     resource_id = models.CharField(max_length=64, blank=True, help_text="data.id of the payload.")
     hash = models.CharField(max_length=64, blank=True, help_text="BigCommerce's SHA-1 of the payload data.")

@@ -1,23 +1,37 @@
 """Inbound BigCommerce webhooks: POST /bigcommerce/webhooks/<public_id>.
 
-Order of work (DESIGN.md §3.1-3.3, 3.8): the raw delivery is always stored, with the verdict of the
-per-store secret check (constant time) and the payload validation; a valid delivery claims its dedupe
-key in the same INSERT (webhook_rows), committed before we answer; its id is handed to the processing
-queue (webhook_queue, which publishes tasks in batches) and we answer 200. A delivery whose queueing
-fails is still stored and is queued by the sweeper (tasks.webhook_deliveries_sweep). The body is
-untrusted until the secret matches: nothing in it is looked at before that check except to record it.
+Order of work (DESIGN.md §3.1-3.3, 3.8): every call is stored; a valid delivery claims its dedupe key
+in the same INSERT (webhook_rows), committed before we answer; its id is handed to the processing
+queue (webhook_queue, which publishes tasks in batches). A delivery whose queueing fails is still
+stored and is queued by the sweeper (tasks.webhook_deliveries_sweep). The body is untrusted until
+the call is authenticated: nothing in it is parsed before that.
 
-BigCommerce signs nothing (reference §2.5): the secret travels as a custom header we set when we
-registered the hook, and the URL's opaque public id tells us which store's secret to expect. The
-store behind a public id is remembered per process for a few seconds (webhook_stores, which says
-why an uninstall and a rotated secret still take effect promptly).
+Authentication (reference §2.5): a Standard Webhooks signature keyed with the app's client secret
+(webhook_signatures) when BigCommerce sends one, and the per-store secret header we registered the
+hook with (`X-Webhook-Secret`, constant-time), which is the only factor when no signature arrives.
+The URL's opaque public id says which store's secret to expect; the store behind it is remembered
+per process for a few seconds (webhook_stores).
+
+Answers. A non-2xx lowers the success ratio of the app's whole destination domain, and under 90 %
+BigCommerce blocklists every store's hooks (§2.4), so an authenticated call always gets 2xx with an
+empty body, even when we cannot use it (store uninstalled, body not JSON or nested too deep, unknown
+scope, no data.id, another store's producer): it is recorded as rejected with its reason. Otherwise:
+- 401: a signature that is present but bad, partial or stale (even if the secret header matches), or
+  a missing or wrong secret header;
+- 404: an unknown public id without a valid signature (nothing says who sent it). With a valid
+  BigCommerce signature it is 200 (a hook of a store we no longer know; recorded as rejected);
+- 413: a body over 1 MiB (never read whole, so never authenticated);
+- 429: an unauthenticated caller over INBOUND_UNAUTHENTICATED_RATE (inbound_limits), not recorded;
+- 500: our own failure while deciding, recorded with its traceback (BigCommerce retries).
+Authenticated calls are stored whole; the others as size, SHA-256 and the first 1 KB
+(inbound_evidence).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -25,44 +39,28 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .bounded_json import Body, BoundedJSONError, body_read, json_parse
 from .client_ip import client_ip
 from .handlers import is_handled
+from .inbound_evidence import body_evidence, headers_evidence
+from .inbound_limits import unauthenticated_call_allowed
 from .models import WebhookDelivery
-from .redaction import redact_headers
 from .webhook_queue import webhook_delivery_queue
 from .webhook_rows import webhook_delivery_insert
+from .webhook_signatures import Signature, signature_verify
 from .webhook_stores import WebhookStore, webhook_store_get
 
 SECRET_HEADER = "X-Webhook-Secret"
 MAX_BODY_BYTES = 1024 * 1024
-STORED_PREFIX_BYTES = 4096
-# Headers are evidence, but a caller controls them: keep a bounded number of bounded values.
-MAX_HEADERS, MAX_HEADER_VALUE = 64, 1024
+WRONG_SECRET = "Missing or wrong webhook secret."
 
 
 @dataclass(frozen=True)
 class InboxAnswer:
     status: int
     message: str
-    delivery_id: int
+    delivery_id: int | None
     to_process: bool = False
-
-
-def _headers(request: HttpRequest) -> dict[str, str]:
-    shown = {}
-    for name, value in list(request.headers.items())[:MAX_HEADERS]:
-        shown[name] = str(value)[:MAX_HEADER_VALUE]
-    return redact_headers(shown)
-
-
-def _read_body(request: HttpRequest) -> tuple[bytes, bool, int]:
-    """(body, too_large, bytes_read): read at most the limit + 1 so a huge body never sits in memory."""
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        prefix = request.read(STORED_PREFIX_BYTES)
-        return prefix, True, int(declared)
-    body = request.read(MAX_BODY_BYTES + 1)
-    return body, len(body) > MAX_BODY_BYTES, len(body)
 
 
 def _validate(payload: object, store: WebhookStore) -> tuple[str, str, str] | str:
@@ -93,6 +91,8 @@ def _validate(payload: object, store: WebhookStore) -> tuple[str, str, str] | st
 class _Verdict:
     status: int
     message: str
+    authenticated: bool
+    signature_verified: bool = False
     state: str = WebhookDelivery.Status.REJECTED
     scope: str = ""
     resource_id: str = ""
@@ -100,70 +100,64 @@ class _Verdict:
     valid: bool = False
 
 
-def _judge(store: WebhookStore | None, *, body: bytes, too_large: bool, secret_header: str | None) -> _Verdict:
-    """Decide what a call deserves. Pure: reads the body, touches no domain data, writes nothing."""
+def _judge(store: WebhookStore | None, *, body: Body, headers: Mapping[str, str]) -> _Verdict:
+    """Decide what a call deserves (see the module docstring). Pure: touches no domain data, writes nothing."""
+    if body.too_large:
+        return _Verdict(413, f"Body larger than {MAX_BODY_BYTES} bytes.", authenticated=False)
+    signature, refusal = signature_verify(body=body.data, headers=headers)
+    if signature is Signature.INVALID:
+        return _Verdict(401, refusal, authenticated=False)
+    signed = signature is Signature.VALID
     if store is None:
-        return _Verdict(404, "Unknown webhook URL.")
-    if too_large:
-        return _Verdict(413, f"Body larger than {MAX_BODY_BYTES} bytes.")
+        if signed:
+            return _Verdict(200, "Unknown webhook URL (signed by BigCommerce); ignored.", True, True)
+        return _Verdict(404, "Unknown webhook URL.", authenticated=False)
     expected = (store.webhook_secret or "").encode()
+    secret_header = headers.get(SECRET_HEADER) or ""
     if not secret_header or not expected or not hmac.compare_digest(secret_header.encode(), expected):
-        return _Verdict(401, "Missing or wrong webhook secret.")
+        return _Verdict(401, WRONG_SECRET, authenticated=False, signature_verified=signed)
     if not store.installed:
         # A hook left behind after uninstall: acknowledge so BigCommerce stops, act on nothing.
-        return _Verdict(200, "Store is not installed; ignored.")
+        return _Verdict(200, "Store is not installed; ignored.", True, signed)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _Verdict(400, "The body is not valid JSON.")
+        payload = json_parse(body.data, max_bytes=MAX_BODY_BYTES)
+    except BoundedJSONError as exc:
+        return _Verdict(200, str(exc), True, signed)
     checked = _validate(payload, store)
     if isinstance(checked, str):
-        return _Verdict(400, checked)
+        return _Verdict(200, checked, True, signed)
     scope, resource_id, digest = checked
-    return _Verdict(200, "Accepted.", WebhookDelivery.Status.RECEIVED, scope, resource_id, digest, valid=True)
+    return _Verdict(
+        200, "Accepted.", True, signed, WebhookDelivery.Status.RECEIVED, scope, resource_id, digest, valid=True
+    )
 
 
 def webhook_receive(
-    *,
-    public_id: str,
-    body: bytes,
-    too_large: bool,
-    size: int,
-    headers: dict[str, str],
-    secret_header: str | None,
-    remote_ip: str | None,
+    *, public_id: str, body: Body, headers: Mapping[str, str], remote_ip: str | None
 ) -> InboxAnswer:
     """Record one inbound call and decide the answer; `to_process` says whether the caller must enqueue it.
 
-    The raw call and its verdict are written in one INSERT (one commit on the hot path). The verdict
-    is computed first but is pure, and if computing it fails the raw call is still stored, with the
-    traceback, before we answer 500 (so BigCommerce retries). Queueing is the caller's job, once the
-    row is committed: a row that is never queued is picked up by the sweeper
-    (tasks.webhook_deliveries_sweep), so no accepted delivery is lost.
+    `headers` must look names up case-insensitively (request.headers does). The raw call and its verdict
+    are written in one INSERT (one commit on the hot path). If computing the verdict fails, the call
+    is still stored (bounded), with the traceback, before we answer 500 (so BigCommerce retries).
+    Queueing is the caller's job once the row is committed; a row never queued is picked up by the
+    sweeper (tasks.webhook_deliveries_sweep), so no accepted delivery is lost.
     """
     store = webhook_store_get(public_id=public_id)
-    raw = {
-        "store_id": store.id if store else None,
-        "public_id": public_id[:64],
-        "remote_ip": remote_ip,
-        "headers": headers,
-        "body": body[: STORED_PREFIX_BYTES if too_large else MAX_BODY_BYTES].decode(
-            "utf-8", errors="replace"
-        ),
-        "body_size": size,
-        "body_truncated": too_large,
-    }
+    raw = {"public_id": public_id[:64], "remote_ip": remote_ip}
     try:
-        verdict = _judge(store, body=body, too_large=too_large, secret_header=secret_header)
-        if verdict.status == 401 and store is not None:
+        verdict = _judge(store, body=body, headers=headers)
+        if verdict.message == WRONG_SECRET and store is not None:
             # The remembered secret may have been rotated since: ask the database before refusing.
             store = webhook_store_get(public_id=public_id, fresh=True)
-            raw["store_id"] = store.id if store else None
-            verdict = _judge(store, body=body, too_large=too_large, secret_header=secret_header)
+            verdict = _judge(store, body=body, headers=headers)
     except Exception as exc:
         delivery_id = webhook_delivery_insert(
             values={
                 **raw,
+                **body_evidence(body, authenticated=False),
+                "store_id": store.id if store else None,
+                "headers": headers_evidence(headers, authenticated=False),
                 "status": WebhookDelivery.Status.FAILED,
                 "response_status": 500,
                 "error": f"{type(exc).__name__}: {exc}"[:2000],
@@ -172,15 +166,22 @@ def webhook_receive(
             claim=False,
         )
         return InboxAnswer(500, "Internal error; recorded.", delivery_id)
+    if not verdict.authenticated and not unauthenticated_call_allowed(ip=remote_ip):
+        return InboxAnswer(429, "Too many unauthenticated calls; not recorded.", None)
     fields = {
         **raw,
+        **body_evidence(body, authenticated=verdict.authenticated),
+        "store_id": store.id if store else None,
+        "headers": headers_evidence(headers, authenticated=verdict.authenticated),
+        "authenticated": verdict.authenticated,
+        "signature_verified": verdict.signature_verified,
         "scope": verdict.scope,
         "resource_id": verdict.resource_id,
         "hash": verdict.hash,
         "valid": verdict.valid,
         "status": verdict.state,
         "response_status": verdict.status,
-        "error": "" if verdict.status == 200 else verdict.message,
+        "error": "" if verdict.valid else verdict.message,
     }
     if not verdict.valid:
         return InboxAnswer(verdict.status, verdict.message, webhook_delivery_insert(values=fields, claim=False))
@@ -194,20 +195,26 @@ def webhook_receive(
     return InboxAnswer(200, verdict.message, delivery_id, to_process=True)
 
 
+def _response(result: InboxAnswer) -> HttpResponse:
+    if 200 <= result.status < 300:
+        # BigCommerce recommends no body and no extra headers on an acknowledgement (§2.4).
+        return HttpResponse(status=result.status, content_type=None)
+    response = JsonResponse({"status": result.status, "message": result.message}, status=result.status)
+    if result.status == 429:
+        response["Retry-After"] = "60"
+    return response
+
+
 @csrf_exempt
 @require_POST
 @transaction.non_atomic_requests  # the row must be committed before we answer, whatever the settings
 def bigcommerce_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
-    body, too_large, size = _read_body(request)
     result = webhook_receive(
         public_id=public_id,
-        body=body,
-        too_large=too_large,
-        size=size,
-        headers=_headers(request),
-        secret_header=request.headers.get(SECRET_HEADER),
+        body=body_read(request, limit=MAX_BODY_BYTES),
+        headers=request.headers,
         remote_ip=client_ip(request),
     )
     if result.to_process:
         webhook_delivery_queue(delivery_id=result.delivery_id)
-    return JsonResponse({"status": result.status, "message": result.message}, status=result.status)
+    return _response(result)

@@ -43,9 +43,9 @@ def purchases(lc_merchant):
 def post_webhook(client):
     """POST a webhook body straight to the inbox, as anyone could (bad input tests)."""
 
-    def post(store, payload, *, secret=None, public_id=None, raw=None):
+    def post(store, payload, *, secret=None, public_id=None, raw=None, headers=None):
         body = raw if raw is not None else json.dumps(payload)
-        headers = {}
+        headers = dict(headers or {})
         if secret is not False:
             headers["X-Webhook-Secret"] = secret if secret is not None else store.webhook_secret
         return client.post(

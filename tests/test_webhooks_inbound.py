@@ -92,12 +92,17 @@ def test_unknown_store_is_404_recorded_without_a_store(lc_store, post_webhook):
         pytest.param(lambda p: json.dumps([p]), id="not-an-object"),
     ],
 )
-def test_bad_payloads_are_400_recorded_and_not_processed(lc_store, post_webhook, mutate):
+def test_authenticated_bad_payloads_are_acknowledged_empty_recorded_rejected_and_not_processed(
+    lc_store, post_webhook, mutate
+):
+    # A non-2xx would count against the whole app domain's success ratio (reference bigcommerce §2.5).
     payload = order_webhook(lc_store, 5)
     response = post_webhook(lc_store, None, raw=mutate(payload))
-    assert response.status_code == 400
+    assert response.status_code == 200 and response.content == b""
     delivery = _only_delivery()
     assert delivery.status == "rejected" and delivery.error and not delivery.valid
+    assert delivery.authenticated and delivery.response_status == 200
+    assert delivery.body == mutate(payload)  # authenticated: kept whole
     assert not OrderSnapshot.objects.exists()
 
 

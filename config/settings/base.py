@@ -26,6 +26,10 @@ FRIENDBUY_API_URL = env("FRIENDBUY_API_URL", default="https://mapi.fbot.me").rst
 # Days of paid BigCommerce orders the daily reconciliation compares with the purchases sent.
 LIFECYCLE_RECONCILE_DAYS = env.int("LIFECYCLE_RECONCILE_DAYS", default=3)
 
+# Unauthenticated calls (bad or missing signature/secret, unknown store, oversized or unreadable
+# bodies) one client IP may have recorded, per window; past it they get 429 and are not stored.
+INBOUND_UNAUTHENTICATED_RATE = env("INBOUND_UNAUTHENTICATED_RATE", default="60/min")
+
 # Comma-separated Fernet keys: the first encrypts, every key decrypts, so keys can rotate.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 

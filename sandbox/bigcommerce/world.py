@@ -4,12 +4,14 @@ orders, change and refund orders, and deliver webhooks to the app the way BigCom
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
 import time
+import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from standardwebhooks.webhooks import Webhook
 
 from storefront.http import build_session
 
@@ -494,10 +497,32 @@ def webhook_payload(store: FakeStore, *, scope: str, data: dict[str, Any], hash:
     }
 
 
+def signature_headers(
+    body: str, *, secret: str | None = None, msg_id: str | None = None, timestamp: float | None = None
+) -> dict[str, str]:
+    """The Standard Webhooks headers BigCommerce signs a callback with (reference §2.5).
+
+    The key is the base64 of the app's client secret (`secret`, default the configured one); `msg_id`
+    and `timestamp` (Unix seconds, default now) let a test make a stale or replayed signature.
+    """
+    key = base64.b64encode((secret or settings.BIGCOMMERCE_CLIENT_SECRET).encode()).decode()
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    at = datetime.fromtimestamp(int(time.time() if timestamp is None else timestamp), tz=UTC)
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(key).sign(msg_id=msg_id, timestamp=at, data=body),
+    }
+
+
 def deliver_webhook(
-    store_hash: str, *, scope: str, data: dict[str, Any], hash: str | None = None
+    store_hash: str, *, scope: str, data: dict[str, Any], hash: str | None = None, signed: bool = True
 ) -> list[requests.Response]:
-    """POST the callback to every active hook of the store subscribed to `scope`, with its custom headers."""
+    """POST the callback to every active hook of the store subscribed to `scope`, with its custom headers.
+
+    Signed the Standard Webhooks way unless `signed` is False (BigCommerce has not documented that
+    every hook carries the signature yet, so the app must take both).
+    """
     store = _store(store_hash)
     payload = webhook_payload(store, scope=scope, data=data, hash=hash)
     body = json.dumps(payload)
@@ -507,6 +532,8 @@ def deliver_webhook(
         if not _scope_matches(hook.scope, scope):
             continue
         headers = {"Content-Type": "application/json", **(hook.headers or {})}
+        if signed:
+            headers.update(signature_headers(body))
         responses.append(
             session.post(hook.destination, data=body, headers=headers, timeout=10, allow_redirects=False)
         )
@@ -520,6 +547,7 @@ def fire_order_event(
     scope: str = "store/order/created",
     previous_status_id: int | None = None,
     refund_id: int | None = None,
+    signed: bool = True,
 ) -> list[requests.Response]:
     """deliver_webhook with the order `data` of reference §2.3 (created, statusUpdated, refund/created)."""
     data: dict[str, Any] = {"type": "order", "id": int(order_id)}
@@ -531,7 +559,7 @@ def fire_order_event(
         }
     if scope.endswith("refund/created"):
         data["refund"] = {"refund_id": refund_id}
-    return deliver_webhook(store_hash, scope=scope, data=data)
+    return deliver_webhook(store_hash, scope=scope, data=data, signed=signed)
 
 
 # The install and JWT helpers live in tokens.py (which imports this module); these forwarders let
