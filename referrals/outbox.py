@@ -18,6 +18,7 @@ import logging
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,7 +32,7 @@ from .models import FriendbuyConnection, OutboxEvent
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-BASE_DELAY = timedelta(minutes=1)
+BASE_DELAY = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
 MAX_DELAY = timedelta(hours=6)
 SEND_LEASE = timedelta(minutes=5)
 DUE_BATCH = 100

@@ -25,6 +25,8 @@ FRIENDBUY_API_URL = env("FRIENDBUY_API_URL", default="https://mapi.fbot.me").rst
 
 # Days of paid BigCommerce orders the daily reconciliation compares with the purchases sent.
 LIFECYCLE_RECONCILE_DAYS = env.int("LIFECYCLE_RECONCILE_DAYS", default=3)
+# First retry delay of an outbox event Friendbuy refused with 429/5xx (doubling per attempt, up to 6 h).
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60.0)
 
 # Unauthenticated calls (bad or missing signature/secret, unknown store, oversized or unreadable
 # bodies) one client IP may have recorded, per window; past it they get 429 and are not stored.
@@ -100,9 +102,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable server fails a request (and /readyz) within seconds instead of hanging it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The demo serves threads that write at once (a page's capture call beside a webhook): take the
-    # write lock at BEGIN and wait for it rather than failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # The demo's web server, worker and beat write to one file at once: take the write lock at BEGIN and
+    # wait for it rather than failing with "database is locked"; WAL lets readers go on beside a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -132,9 +138,11 @@ FRAME_ANCESTORS = env.list(
     "FRAME_ANCESTORS", default=["https://*.bigcommerce.com", "https://*.mybigcommerce.com"]
 )
 
-# Celery: with no broker configured, tasks run in-process (the demo and the tests).
+# Celery: a worker and beat run everywhere but in the tests. The broker is per environment: production
+# requires CELERY_BROKER_URL (Redis); the demo, without it, uses an embedded one (dev.py); the tests run
+# tasks in-process (test.py).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -227,9 +235,10 @@ CELERY_BEAT_SCHEDULE["storefront-webhook-deliveries-sweep"] = {
     "task": "storefront.webhook_deliveries_sweep",
     "schedule": 5 * 60,
 }
+# Seconds between sweeps for due outbox events (retries after a Friendbuy outage); shorter in a test.
 CELERY_BEAT_SCHEDULE["referrals-outbox-dispatch-due"] = {
     "task": "referrals.outbox_dispatch_due",
-    "schedule": 60,
+    "schedule": env.float("OUTBOX_DISPATCH_SECONDS", default=60.0),
 }
 CELERY_BEAT_SCHEDULE["referrals-reconcile-orders"] = {
     "task": "referrals.reconcile_orders",

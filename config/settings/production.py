@@ -12,6 +12,11 @@ if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (Fernet keys).")
 if not (BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET):  # noqa: F405
     raise ImproperlyConfigured("BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET are required.")
+if not CELERY_BROKER_URL or CELERY_BROKER_URL.startswith(("memory:", "filesystem:")):  # noqa: F405
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must name a real broker in production (Redis, e.g. redis://127.0.0.1:6379/0): the"
+        " worker and beat take their work from it; the embedded filesystem broker is for the demo only."
+    )
 
 SANDBOX_ENABLED = False
 HTTP_ADAPTERS = {}

@@ -19,7 +19,10 @@ HTTP_ADAPTERS = {
 # Retries keep their rules but not their waiting.
 HTTP_RETRY = {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run in-process; a test that wants a real worker starts one on TEST_CELERY_BROKER_URL.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="")
+CELERY_BROKER_TRANSPORT = None
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 CELERY_TASK_ALWAYS_EAGER = True
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

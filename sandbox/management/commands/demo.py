@@ -2,13 +2,20 @@
 against the sandbox, the Friendbuy sandbox connected, and sample orders played through webhooks.
 
 Safe to run again: every step finds what an earlier run made.
+
+The stories run their tasks in this process, on purpose: each step reads what the one before produced
+(the install registers the webhooks the orders are delivered to; a reward's code is used by the next
+order), so the command cannot leave them to the worker and go on. Everything after it (retries, the
+schedule, whatever the web server queues) is the worker's and beat's, as in production.
 """
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from config.celery import app as celery_app
 from referrals.demo import play_demo_orders
 from referrals.fraud_hooks import play_demo_fraud
 from referrals.models import FriendbuyConnection, OrderSnapshot
@@ -34,11 +41,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.SANDBOX_ENABLED:
             raise CommandError("The demo needs the sandbox (DJANGO_SETTINGS_MODULE=config.settings.dev).")
-        self._admin_user()
-        store = self._install_store()
-        connection = self._connect_friendbuy(store)
-        self._after_connect(store)
-        storefront = self._storefront(store)
+        with tasks_in_process():
+            self._admin_user()
+            store = self._install_store()
+            connection = self._connect_friendbuy(store)
+            self._after_connect(store)
+            storefront = self._storefront(store)
         self._summary(store, connection, storefront)
 
     def _admin_user(self):
@@ -98,3 +106,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  Store:       {store.store_hash} ({store.status}); Friendbuy {connection.get_health_display()}")
         self.stdout.write(f"  Storefront:  {storefront['home']}  (log in as Ada, share, open as Fred, order)")
         self.stdout.write(f"  Support:     {settings.APP_URL}/admin/support/lookup/?q=jane.doe%2Bref%40googlemail.com")
+
+
+@contextmanager
+def tasks_in_process():
+    """Run every task queued inside the block at once, in this process (see the module docstring)."""
+    conf = celery_app.conf
+    saved, conf.task_always_eager = conf.task_always_eager, True
+    try:
+        yield
+    finally:
+        conf.task_always_eager = saved
