@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from . import rules, selectors
 from .models import Assessment, BlockListEntry, Decision, FraudDailySummary, ReviewDecision, Signal
-from .normalise import code_key, email_domain, email_key, ip_ua_hash, is_disposable_domain, mask_email
+from .normalise import code_key, digest, email_domain, email_key, ip_ua_hash, is_disposable_domain, mask_email
 from .signals import assessment_decided
 from .subjects import Person, Subject
 
@@ -276,3 +276,72 @@ def daily_summaries_build(*, day: date | None = None) -> int:
     for store_id in store_ids:
         daily_summary_build(store_id=store_id, day=day)
     return len(store_ids)
+
+
+# --- privacy ----------------------------------------------------------------------------------------------
+
+# Signal kinds whose value is the personal datum itself; erasure replaces it with a hash of it.
+_RAW_PERSONAL_KINDS = (K.IP, K.DEVICE, K.EMAIL)
+# Keys of Assessment.signals and of each Assessment.parties entry that hold a personal datum.
+_SEEN_PERSONAL = ("ip", "user_agent", "device_id", "email_normalized", "billing_address")
+_PARTY_PERSONAL = ("email", "email_normalized", "ip", "user_agent", "device_id", "address")
+
+
+def _erased_value(kind: str, value: str) -> str:
+    # Hashed like the other hashed kinds, so the value no longer reads as the person yet the rows of one
+    # erased person still group together (counts, summaries) and the hashed kinds keep matching.
+    return value if value.startswith("erased:") else f"erased:{digest(f'{kind}:{value}')}"[:128]
+
+
+def fraud_subject_anonymise(*, store_id: int, customer_keys: set[str], order_ids: set[int]) -> dict:
+    """Anonymise one shopper's fraud data (privacy erasure): the signals and assessments that are theirs
+    (by Friendbuy customerId, or bearing on their orders) lose every raw personal value; hashed values
+    (addresses, IP + user agent, payment) stay, so the rules still match them; scores, decisions and
+    reasons' structure stay for the merchant's history. Free text (evidence, notes) is the caller's to
+    scrub with the values it knows. Returns counts."""
+    keys = {key for key in customer_keys if key}
+    order_refs = {str(order_id) for order_id in order_ids}
+    mine = Q(customer_key__in=keys) | Q(subject_kind__in=(Signal.SubjectKind.ORDER, Signal.SubjectKind.CONVERSION),
+                                        subject_id__in=order_refs)
+    signals = Signal.objects.filter(store_id=store_id).filter(mine)
+    raw_values: set[str] = set()
+    changed_signals = 0
+    for signal in signals.only("id", "kind", "value", "display"):
+        value, display = signal.value, ""
+        if signal.kind in _RAW_PERSONAL_KINDS:
+            raw_values.add(signal.value)
+            value = _erased_value(signal.kind, signal.value)
+        elif signal.kind in (K.EMAIL_DOMAIN, K.CUSTOMER_ID, K.ADVOCATE, K.COUPON_CODE, K.REFERRAL_CODE):
+            display = signal.display
+        if (value, display) != (signal.value, signal.display):
+            Signal.objects.filter(pk=signal.pk).update(value=value, display=display)
+            changed_signals += 1
+    assessments = Assessment.objects.filter(store_id=store_id).filter(
+        Q(customer_key__in=keys) | Q(advocate_key__in=keys) | Q(bc_order_id__in=order_ids)
+    )
+    changed_assessments = 0
+    for assessment in assessments.only("id", "customer_key", "signals", "parties"):
+        seen = dict(assessment.signals or {})
+        if assessment.customer_key in keys or assessment.bc_order_id in order_ids:
+            seen = {k: ("" if k in _SEEN_PERSONAL and v else v) for k, v in seen.items()}
+        parties = {}
+        for role, party in (assessment.parties or {}).items():
+            if isinstance(party, dict) and (party.get("customer_key") in keys or (
+                    role == "friend" and (assessment.customer_key in keys or assessment.bc_order_id in order_ids))):
+                party = {k: ("" if k in _PARTY_PERSONAL and v else v) for k, v in party.items()}
+            parties[role] = party
+        if (seen, parties) != (assessment.signals, assessment.parties):
+            Assessment.objects.filter(pk=assessment.pk).update(signals=seen, parties=parties)
+            changed_assessments += 1
+    changed_summaries = 0
+    if raw_values:
+        for summary in FraudDailySummary.objects.filter(store_id=store_id):
+            top_ips, top_devices = (
+                [{**row, "value": _erased_value(kind, row["value"])} if row.get("value") in raw_values else row
+                 for row in rows or []]
+                for kind, rows in ((K.IP, summary.top_ips), (K.DEVICE, summary.top_devices))
+            )
+            if (top_ips, top_devices) != (summary.top_ips, summary.top_devices):
+                FraudDailySummary.objects.filter(pk=summary.pk).update(top_ips=top_ips, top_devices=top_devices)
+                changed_summaries += 1
+    return {"signals": changed_signals, "assessments": changed_assessments, "summaries": changed_summaries}

@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 
 from storefront.admin_base import ReadOnlyAdmin, ReadOnlyInline, StoreScopedAdmin, confirm_action
 
-from .lifecycle import customer_erase
 from .models import (
     CustomerIdentity,
     OrderEvent,
@@ -16,6 +15,7 @@ from .models import (
     StoreSettings,
 )
 from .outbox import outbox_replay
+from .privacy import customer_erase
 
 
 class OrderEventInline(ReadOnlyInline):

@@ -21,7 +21,6 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, reset_queries, transaction
-from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,7 +42,8 @@ from .models import (
     ReconciliationRun,
     StoreSettings,
 )
-from .outbox import outbox_enqueue, outbox_replay, outbox_scrub_personal_data
+from .outbox import outbox_enqueue, outbox_replay
+from .privacy import customer_deletion_confirm, customer_erase
 
 logger = logging.getLogger(__name__)
 
@@ -713,87 +713,6 @@ def customer_sync(
     return identity
 
 
-# --- privacy ------------------------------------------------------------------------------------
-
-
-def _subject_key(customer_id: str, email: str) -> str:
-    return hashlib.sha256(f"{customer_id}|{normalize_email(email)}".encode()).hexdigest()[:24]
-
-
-def customer_erase(
-    *, store: Store, bc_customer_id: int | None = None, email: str | None = None, actor: str
-) -> dict:
-    """Erase one shopper: ask Friendbuy to delete their data (outbox, kind erasure) and blank our copies.
-
-    Personal data (email, names, IP, user agent, addresses) on snapshots, identities and stored
-    payloads is blanked; order totals, statuses and counts stay, so reports keep adding up.
-    """
-    if not bc_customer_id and not email:
-        raise ValueError("Give a BigCommerce customer id or an email.")
-    normalized = normalize_email(email)
-    identities = list(
-        selectors.identities_matching(store=store, bc_customer_id=bc_customer_id, normalized_email=normalized)
-    )
-    emails = {i.email for i in identities if i.email} | ({email.strip()} if email else set())
-    customer_ids = {i.friendbuy_customer_id for i in identities}
-    if bc_customer_id:
-        customer_ids.add(str(bc_customer_id))
-    normalized_emails = {normalize_email(e) for e in emails}
-    now = timezone.now()
-    requests_queued = 0
-    with transaction.atomic():
-        orders = OrderSnapshot.objects.filter(store=store)
-        order_match = orders.none()
-        if bc_customer_id:
-            order_match = order_match | orders.filter(customer_id=bc_customer_id)
-        if normalized_emails:
-            order_match = order_match | orders.filter(normalized_email__in=normalized_emails)
-        order_match = order_match | orders.filter(identity__in=identities)
-        order_ids = list(order_match.values_list("pk", flat=True).distinct())
-        erased_orders = OrderSnapshot.objects.filter(pk__in=order_ids).update(
-            email="",
-            normalized_email="",
-            billing_first_name="",
-            billing_last_name="",
-            ip_address="",
-            user_agent="",
-            shipping_addresses=[],
-            erased_at=now,
-        )
-        scrubbed = outbox_scrub_personal_data(
-            queryset=OutboxEvent.objects.filter(store=store).filter(
-                Q(order_id__in=order_ids) | Q(identity__in=identities)
-            )
-        )
-        CustomerIdentity.objects.filter(pk__in=[i.pk for i in identities]).update(
-            email="",
-            normalized_email="",
-            first_name="",
-            last_name="",
-            erased_at=now,
-            erased_by=actor[:255],
-        )
-        if FriendbuyConnection.objects.filter(store=store).exists():
-            subjects = [(cid, "") for cid in sorted(customer_ids)] + [("", e) for e in sorted(emails)]
-            for customer_id, subject_email in subjects:
-                _, created = outbox_enqueue(
-                    store=store,
-                    kind=OutboxEvent.Kind.ERASURE,
-                    natural_key=f"erasure:{_subject_key(customer_id, subject_email)}",
-                    payload={"customerId": customer_id, "email": subject_email, "actor": actor[:255]},
-                )
-                requests_queued += int(created)
-    logger.info(
-        "Erased customer data in store %s for %d identities by %s.", store.store_hash, len(identities), actor
-    )
-    return {
-        "identities": len(identities),
-        "orders": erased_orders,
-        "outbox_events": scrubbed,
-        "erasure_requests": requests_queued,
-    }
-
-
 # --- webhook handlers (registered in ReferralsConfig.ready) -------------------------------------
 
 
@@ -812,6 +731,9 @@ def handle_order_deliveries(deliveries: Sequence[WebhookDelivery]) -> None:
 def handle_customer_delivery(delivery: WebhookDelivery) -> None:
     customer_id = int(delivery.resource_id)
     if delivery.scope.endswith("/deleted"):
+        # The delivery is authenticated, but what it claims is checked at the source before anything
+        # irreversible: a forged or mistaken deletion must not erase a customer who still exists.
+        customer_deletion_confirm(store=delivery.store, customer_id=customer_id)
         customer_erase(store=delivery.store, bc_customer_id=customer_id, actor=f"webhook:{delivery.scope}")
     elif delivery.scope.endswith("/created"):
         customer_sync(store=delivery.store, customer_id=customer_id, signed_up=True, delivery=delivery)

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from storefront.queueing import task_enqueue_on_commit
+from storefront.redaction import scrubbing
 
 from .clients import friendbuy_for
 from .friendbuy import FriendbuyError
@@ -109,9 +110,11 @@ def _call(event: OutboxEvent, connection: FriendbuyConnection) -> dict:
     if event.kind == OutboxEvent.Kind.CUSTOMER:
         return client.upsert_customer(payload)
     if event.kind == OutboxEvent.Kind.ERASURE:
-        return client.delete_user_data(
-            email=payload.get("email") or None, customer_id=payload.get("customerId") or None
-        )
+        # The request must name the email; the call log of it must not keep it.
+        with scrubbing((payload.get("email"),)):
+            return client.delete_user_data(
+                email=payload.get("email") or None, customer_id=payload.get("customerId") or None
+            )
     raise ValueError(f"Unknown outbox kind {event.kind!r}")
 
 

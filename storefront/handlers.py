@@ -24,12 +24,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Store, WebhookDelivery
+from .redaction import scrub
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[WebhookDelivery], None]
 # Called with the deliveries (oldest first, at least one) of one store and one resource id.
 ResourceHandler = Callable[[Sequence[WebhookDelivery]], None]
+
+
+class DeliveryRejected(Exception):
+    """A handler refuses a verified delivery on the facts (e.g. BigCommerce denies what it announced):
+    recorded as rejected with this reason, not retried, nothing done."""
+
+
+class DeliveryRetryLater(Exception):
+    """A handler cannot act safely now (e.g. BigCommerce can't be reached to confirm a deletion): the
+    delivery stays waiting with this reason, for the sweeper to try again (storefront.tasks)."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +126,22 @@ def _process_group(deliveries: Sequence[WebhookDelivery]) -> None:
     WebhookDelivery.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
     try:
         _dispatch_group(deliveries)
+    except DeliveryRejected as exc:
+        logger.warning("Webhook deliveries %s (%s) rejected: %s", ids, deliveries[0].scope, exc)
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=WebhookDelivery.Status.REJECTED, error=scrub(str(exc))[:2000], traceback=""
+        )
+    except DeliveryRetryLater as exc:
+        logger.warning("Webhook deliveries %s (%s) wait for a retry: %s", ids, deliveries[0].scope, exc)
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=WebhookDelivery.Status.RECEIVED, error=scrub(f"Will retry: {exc}")[:2000], traceback=""
+        )
     except Exception as exc:
         logger.exception("Webhook deliveries %s (%s) failed.", ids, deliveries[0].scope)
         WebhookDelivery.objects.filter(pk__in=ids).update(
             status=WebhookDelivery.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            traceback=traceback.format_exc()[-20000:],
+            error=scrub(f"{type(exc).__name__}: {exc}")[:2000],
+            traceback=scrub(traceback.format_exc())[-20000:],
         )
     else:
         WebhookDelivery.objects.filter(pk__in=ids).update(

@@ -21,7 +21,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .redaction import header_secrets, redact_data, redact_headers, scrub, scrub_data
+from .redaction import header_secrets, redact_data, redact_headers, scrub, scrub_data, scrubbed_here
 
 USER_AGENT = "bc-friendbuy-connector/0.1 (+https://github.com/)"
 MAX_STORED_BODY = 64 * 1024
@@ -233,7 +233,7 @@ class HttpTransport:
         shown_path = (
             path if not params else f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
         )
-        secrets = [*self.secrets, *header_secrets(dict(headers))]
+        secrets = [*self.secrets, *header_secrets(dict(headers)), *scrubbed_here()]
         self.recorder(
             CallRecord(
                 service=self.service,

@@ -18,7 +18,9 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -176,6 +178,24 @@ def _redact_keys(data: Any, extra_keys: frozenset[str], found: list[str]) -> Any
     if isinstance(data, list):
         return [_redact_keys(item, extra_keys, found) for item in data]
     return data
+
+
+_scrubbed_here: ContextVar[tuple[str, ...]] = ContextVar("scrubbed_here", default=())
+
+
+@contextmanager
+def scrubbing(values: Iterable[str | None]) -> Iterator[None]:
+    """Within the block, the calls recorded also scrub these values (e.g. the email an erasure request
+    must send, which the call log must not keep)."""
+    token = _scrubbed_here.set((*_scrubbed_here.get(), *(v for v in values if _usable(v))))
+    try:
+        yield
+    finally:
+        _scrubbed_here.reset(token)
+
+
+def scrubbed_here() -> tuple[str, ...]:
+    return _scrubbed_here.get()
 
 
 def header_secrets(headers: dict[str, str]) -> list[str]:

@@ -82,7 +82,7 @@ def _assert_erased(store, order, merchant, customer_id):
 
 def test_customer_deleted_webhook_erases_here_and_in_friendbuy(lc_store, lc_merchant):
     customer, order = _erasable(lc_store)
-    _customer_event(lc_store, "store/customer/deleted", customer["id"])
+    bc_world.delete_customer(lc_store.store_hash, customer["id"])
     _assert_erased(lc_store, order, lc_merchant, customer["id"])
 
 

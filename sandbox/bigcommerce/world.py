@@ -540,6 +540,13 @@ def deliver_webhook(
     return responses
 
 
+def delete_customer(store_hash: str, customer_id: int) -> list[requests.Response]:
+    """Delete a customer as the control panel does: gone from GET /v3/customers, then
+    store/customer/deleted delivered to the store's hooks."""
+    FakeCustomer.objects.filter(store=_store(store_hash), pk=customer_id).delete()
+    return deliver_webhook(store_hash, scope="store/customer/deleted", data={"type": "customer", "id": int(customer_id)})
+
+
 def fire_order_event(
     store_hash: str,
     order_id: int,

@@ -1,12 +1,12 @@
 """python manage.py erase_customer STORE_HASH (--customer-id ID | --email EMAIL) [--yes]
 
 Privacy erasure: asks Friendbuy to delete the shopper's data and blanks our copies (see
-referrals.lifecycle.customer_erase).
+referrals.privacy.customer_erase, whose docstring lists where personal data lives).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.lifecycle import customer_erase
+from referrals.privacy import customer_erase
 from storefront.selectors import store_by_hash
 
 
