@@ -8,13 +8,17 @@ Answers: 200 for a verified envelope — even when single items are invalid (neg
 absurd amounts), which are recorded as invalid items and not acted on: any non-200 makes Friendbuy
 retry every 15 minutes for 24 hours (reference §3.1), and a retry cannot fix a bad amount.
 401 for a bad or missing signature, 404 for an unknown public id, 400 for a signed body that is
-not a JSON envelope.
+not a JSON envelope (or nested deeper than storefront.bounded_json allows), 413 for a body over
+1 MiB, 429 for an unauthenticated caller over INBOUND_UNAUTHENTICATED_RATE (not recorded).
+Verified bodies are stored whole, the others as size, SHA-256 and first 1 KB (inbound_evidence).
 """
 from __future__ import annotations
 
 import json
 import logging
 import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -25,10 +29,12 @@ from django.views.decorators.http import require_POST
 
 from coupons.codes import canonical
 from coupons.services import pool_code_hand_out
+from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
 from storefront.client_ip import client_ip
+from storefront.inbound_evidence import body_evidence, headers_evidence
+from storefront.inbound_limits import unauthenticated_call_allowed
 from storefront.models import Store
 from storefront.queueing import task_enqueue_on_commit
-from storefront.redaction import redact_headers
 
 from .models import (
     EmailOptOut,
@@ -53,58 +59,80 @@ D = FriendbuyDelivery
 # --- receiving ------------------------------------------------------------------------------------
 
 
-def delivery_receive(*, kind: str, public_id: str, body: bytes, headers: dict[str, str], signature: str | None,
-                     remote_ip: str | None) -> tuple[FriendbuyDelivery, dict | None]:
-    """Store the call, then verify it. Returns the row (with the status to answer) and the parsed body
-    when it is verified and well formed, else None."""
-    # Verification is computed first but the row is written before anything is answered or processed.
+@dataclass(frozen=True)
+class Received:
+    """One inbound call's outcome: its row (None when it was over the unauthenticated limit), the answer's
+    status and message, and the parsed body when it is verified and well formed."""
+
+    delivery: FriendbuyDelivery | None
+    http_status: int
+    error: str
+    payload: dict | None = None
+
+
+def _verdict(*, kind: str, store: Store | None, secret: str, body: Body,
+             signature: str | None) -> tuple[bool, str, int, str, dict | None]:
+    """(signature verified, status, HTTP status, error, payload). Pure: nothing is written."""
+    if body.too_large:
+        return False, D.Status.MALFORMED, 413, f"Body larger than {MAX_BODY} bytes", None
+    if store is None:
+        return False, D.Status.UNKNOWN_STORE, 404, "Unknown store", None
+    if not verify_friendbuy_signature(body.data, signature, secret):
+        error = "Store not connected to Friendbuy" if not secret else "Bad or missing signature"
+        return False, D.Status.BAD_SIGNATURE, 401, error, None
+    try:
+        payload = json_parse(body.data, max_bytes=MAX_BODY)
+    except BoundedJSONError as exc:
+        return True, D.Status.MALFORMED, 400, str(exc), None
+    if not isinstance(payload, dict) or (kind == D.Kind.WEBHOOK and not isinstance(payload.get("data"), list)):
+        return True, D.Status.MALFORMED, 400, "Body is not the documented JSON envelope", None
+    return True, D.Status.RECEIVED, 200, "", payload
+
+
+def delivery_receive(*, kind: str, public_id: str, body: Body, headers: Mapping[str, str],
+                     remote_ip: str | None) -> Received:
+    """Verify the call and store it before anything is answered or processed.
+
+    Verified calls are stored whole; the others (unknown store, bad signature, oversized) as size,
+    SHA-256 and first 1 KB, and not at all past INBOUND_UNAUTHENTICATED_RATE per client IP (429).
+    `headers` must look names up case-insensitively (request.headers does).
+    """
     store = Store.objects.select_related("friendbuy").filter(public_id=public_id).first() if public_id else None
     connection = getattr(store, "friendbuy", None) if store is not None else None
     secret = connection.webhook_secret if connection is not None else ""
-    valid = store is not None and verify_friendbuy_signature(body, signature, secret)
-    payload = None
-    if valid:
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            payload = None
-        if not isinstance(payload, dict) or (kind == D.Kind.WEBHOOK and not isinstance(payload.get("data"), list)):
-            payload = None
-    if store is None:
-        status, http_status, error = D.Status.UNKNOWN_STORE, 404, "Unknown store"
-    elif not valid:
-        status, http_status = D.Status.BAD_SIGNATURE, 401
-        error = "Store not connected to Friendbuy" if not secret else "Bad or missing signature"
-    elif payload is None:
-        status, http_status, error = D.Status.MALFORMED, 400, "Body is not the documented JSON envelope"
-    else:
-        status, http_status, error = D.Status.RECEIVED, 200, ""
+    valid, status, http_status, error, payload = _verdict(
+        kind=kind, store=store, secret=secret, body=body, signature=headers.get(SIGNATURE_HEADER))
+    if not valid and not unauthenticated_call_allowed(ip=remote_ip):
+        return Received(None, 429, "Too many unauthenticated calls; not recorded")
     delivery = FriendbuyDelivery.objects.create(
-        store=store, kind=kind, public_id=public_id[:64], headers=redact_headers(dict(headers)),
-        body=body[:MAX_BODY].decode("utf-8", errors="replace"), body_truncated=len(body) > MAX_BODY,
+        store=store, kind=kind, public_id=public_id[:64], headers=headers_evidence(headers, authenticated=valid),
+        **body_evidence(body, authenticated=valid),
         remote_ip=remote_ip or None, valid=valid, status=status, http_status=http_status, error=error,
         webhook_id=str((payload or {}).get("id") or "")[:64],
         event_type=str((payload or {}).get("type") or (payload or {}).get("eventType") or "")[:40],
         processed_at=timezone.now() if http_status != 200 else None,
     )
-    return delivery, payload
+    return Received(delivery, http_status, error, payload)
 
 
-def remote_ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
+def refusal_response(received: Received, *, key: str) -> JsonResponse:
+    """The answer to a call we will not act on: {key: reason}, with Retry-After when it was over the limit."""
+    response = JsonResponse({key: received.error}, status=received.http_status)
+    if received.http_status == 429:
+        response["Retry-After"] = "60"
+    return response
 
 
 @csrf_exempt
 @require_POST
 def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
     """POST /friendbuy/webhooks/<public_id>. Thin: store, verify, queue, answer."""
-    delivery, payload = delivery_receive(kind=D.Kind.WEBHOOK, public_id=public_id, body=request.body,
-                                         headers=dict(request.headers), signature=request.headers.get(SIGNATURE_HEADER),
-                                         remote_ip=remote_ip(request))
-    if payload is None:
-        return JsonResponse({"error": delivery.error}, status=delivery.http_status)
-    task_enqueue_on_commit("referrals.friendbuy_delivery_process", delivery.pk)
-    return JsonResponse({"received": True, "delivery": delivery.pk}, status=200)
+    received = delivery_receive(kind=D.Kind.WEBHOOK, public_id=public_id, body=body_read(request, limit=MAX_BODY),
+                                headers=request.headers, remote_ip=client_ip(request))
+    if received.payload is None:
+        return refusal_response(received, key="error")
+    task_enqueue_on_commit("referrals.friendbuy_delivery_process", received.delivery.pk)
+    return JsonResponse({"received": True, "delivery": received.delivery.pk}, status=200)
 
 
 # --- processing --------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import hmac
 import json
 import time
 
+from storefront.bounded_json import BoundedJSONError, json_parse
+
 SIGNATURE_HEADER = "X-Friendbuy-Hmac-SHA256"
 
 
@@ -20,10 +22,13 @@ def friendbuy_signature(body: bytes, secret: str) -> str:
 
 
 def _compact(body: bytes) -> bytes | None:
-    """The body as JavaScript's JSON.stringify would re-serialise it, or None if it is not JSON."""
+    """The body as JavaScript's JSON.stringify would re-serialise it, or None if it is not JSON.
+
+    This parses a body that is not yet verified, so it goes through the bounded parser (a body nested
+    ten thousand deep must be a 401, not a RecursionError)."""
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        parsed = json_parse(body, max_bytes=len(body))
+    except BoundedJSONError:
         return None
     return json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode()
 

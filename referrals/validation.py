@@ -21,14 +21,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from storefront.bigcommerce import BigCommerceError
+from storefront.bounded_json import body_read
+from storefront.client_ip import client_ip
 from storefront.models import Store
 
 from . import lifecycle_selectors as order_rules
-from .friendbuy_webhooks import delivery_receive, remote_ip
+from .friendbuy_webhooks import MAX_BODY, delivery_receive, refusal_response
 from .lifecycle import order_sync
 from .models import FriendbuyDelivery, OrderSnapshot, ReviewHold, ValidationCallback
 from .rewards import parse_order_reference
-from .signatures import SIGNATURE_HEADER
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,15 @@ def validation_answer(*, delivery: FriendbuyDelivery, payload: dict) -> Validati
 @csrf_exempt
 @require_POST
 def friendbuy_validation(request: HttpRequest, public_id: str) -> JsonResponse:
-    """Thin edge: store + verify (401/404 recorded), then decide synchronously — the status is the answer."""
-    delivery, payload = delivery_receive(kind=FriendbuyDelivery.Kind.VALIDATION, public_id=public_id,
-                                         body=request.body, headers=dict(request.headers),
-                                         signature=request.headers.get(SIGNATURE_HEADER),
-                                         remote_ip=remote_ip(request))
-    if payload is None:
-        ValidationCallback.objects.create(store=delivery.store, delivery=delivery, answer_status=delivery.http_status,
-                                          reason=delivery.error[:255])
-        return JsonResponse({"reason": delivery.error}, status=delivery.http_status)
-    callback = validation_answer(delivery=delivery, payload=payload)
+    """Thin edge: store + verify (401/404/413 recorded bounded, 429 not), then decide synchronously — the
+    status is the answer."""
+    received = delivery_receive(kind=FriendbuyDelivery.Kind.VALIDATION, public_id=public_id,
+                                body=body_read(request, limit=MAX_BODY), headers=request.headers,
+                                remote_ip=client_ip(request))
+    if received.payload is None:
+        if received.delivery is not None:
+            ValidationCallback.objects.create(store=received.delivery.store, delivery=received.delivery,
+                                              answer_status=received.http_status, reason=received.error[:255])
+        return refusal_response(received, key="reason")
+    callback = validation_answer(delivery=received.delivery, payload=received.payload)
     return JsonResponse({"reason": callback.reason}, status=callback.answer_status)

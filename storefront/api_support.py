@@ -5,8 +5,10 @@ The widget API is called from storefront pages on the merchant's own domain. Its
   which carry no custom header values, can be answered per store);
 - browsers may call it only from the store's own origins (Store.storefront_url and
   StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403;
-- bodies are capped (STOREFRONT_API_MAX_BODY) before parsing, and every request is throttled per
-  client IP and per store through the Django cache (in this process while that cache is down).
+- bodies are capped (MAX_BODY_BYTES) and their nesting depth checked before parsing (BoundedJSONParser,
+  through storefront.bounded_json); a body refused there is a 4xx recorded as a RejectedCall (bounded,
+  limited per IP); every request is throttled per client IP and per store through the Django cache (in
+  this process while that cache is down).
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import Http404, HttpRequest
 from rest_framework import exceptions, status
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from .bounded_json import Body, BodyTooLarge, BoundedJSONError, json_parse
 from .cache import CacheUnavailable
 from .client_ip import client_ip
 from .models import Store, StorefrontSettings
+from .rejections import rejected_call_record
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +284,25 @@ class StorefrontStoreThrottle(_CacheRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": public_id or "none"}
 
 
+# --- parsing ------------------------------------------------------------------------------------
+
+
+class BoundedJSONParser(BaseParser):
+    """DRF's JSON parser, through storefront.bounded_json: size and nesting depth checked before parsing
+    (DRF's own parser lets a deeply nested body raise RecursionError, a 500)."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
+        try:
+            return json_parse(data, max_bytes=MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            raise PayloadTooLarge() from exc
+        except BoundedJSONError as exc:
+            raise exceptions.ParseError(str(exc)) from exc
+
+
 # --- the base view ------------------------------------------------------------------------------
 
 
@@ -289,6 +313,7 @@ class StorefrontAPIView(APIView):
     """
 
     throttle_classes = [StorefrontIpThrottle, StorefrontStoreThrottle]
+    parser_classes = [BoundedJSONParser]
     authentication_classes: list = []
     permission_classes: list = []
     store_required = True
@@ -306,9 +331,18 @@ class StorefrontAPIView(APIView):
                 declared = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 declared = 0
-            if declared > MAX_BODY_BYTES or len(request._request.body) > MAX_BODY_BYTES:
-                raise PayloadTooLarge()
+            if declared > MAX_BODY_BYTES:
+                self._refuse_body(request, PayloadTooLarge(), Body(request._request.read(1024), declared, True))
+            raw = request._request.body
+            if len(raw) > MAX_BODY_BYTES:
+                self._refuse_body(request, PayloadTooLarge(), Body(raw, len(raw), True))
         self.check_throttles(request)
+        if request.method in self.write_methods:
+            try:
+                request.data  # noqa: B018  (parse now, within the limits, so a refusal is recorded)
+            except (exceptions.ParseError, exceptions.UnsupportedMediaType) as exc:
+                raw = request._request.body
+                self._refuse_body(request, exc, Body(raw, len(raw), False))
         if self.store_required:
             request.store = store_for_public_id(public_id_from(request))
             origin = request.META.get("HTTP_ORIGIN", "")
@@ -317,6 +351,12 @@ class StorefrontAPIView(APIView):
             if foreign and request.method in self.write_methods:
                 raise OriginNotAllowed()
         super().initial(request, *args, **kwargs)
+
+    def _refuse_body(self, request, exc: exceptions.APIException, body: Body):
+        """Record a body we will not parse (bounded, rate limited per IP), then refuse it with `exc`."""
+        rejected_call_record(request=request._request, public_id=public_id_from(request), status=exc.status_code,
+                             reason=str(exc.detail), body=body)
+        raise exc
 
     def check_throttles(self, request):
         # Throttle once, before authentication (a flood of forged JWTs is throttled too); DRF's own call
