@@ -13,6 +13,7 @@ from storefront.admin_base import (
     confirm_action,
     confirmed_data,
 )
+from storefront.admin_retention import RetentionNoticeMixin
 from storefront.bigcommerce import BigCommerceError
 
 from .models import (
@@ -129,7 +130,7 @@ class WebhookItemInline(ReadOnlyInline):
 
 
 @admin.register(FriendbuyDelivery)
-class FriendbuyDeliveryAdmin(ReadOnlyAdmin):
+class FriendbuyDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
     list_display = ("id", "store", "kind", "event_type", "valid", "status", "http_status", "remote_ip",
                     "received_at", "processed_at")
     list_filter = ("kind", "status", "valid", "event_type", "store")
@@ -149,7 +150,10 @@ class FriendbuyDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ValidationCallback)
-class ValidationCallbackAdmin(ReadOnlyAdmin):
+class ValidationCallbackAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
+    # A callback is deleted with its delivery row (one-to-one, cascading).
+    retention_model = FriendbuyDelivery
+    retention_keys = ("friendbuy_validation_callbacks", "friendbuy_deliveries_unauthenticated")
     list_display = ("id", "store", "order_reference", "bc_order_id", "recipient_type", "answer_status", "reason",
                     "duration_ms", "at")
     list_filter = ("answer_status", "recipient_type", "store")

@@ -22,8 +22,11 @@ class ReferralsConfig(AppConfig):
             rewards,
             support_admin,
         )
+        from .retention_rules import retention_rules_register
 
         report_rollup.connect_receivers()
+        # storefront.retention prunes our inbox tables by the rules we hand it.
+        retention_rules_register()
 
         handlers.register_resource("store/order/", lifecycle.handle_order_deliveries)
         handlers.register("store/customer/created", lifecycle.handle_customer_delivery)

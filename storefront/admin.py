@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (register their admins; autodiscover only imports
     admin_webhooks,
 )
 from .admin_base import ActionPermissionsMixin, NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline
+from .admin_retention import RetentionNoticeMixin
 from .models import OutboundCall, RejectedCall, Store, StoreUser
 
 
@@ -54,7 +55,7 @@ class StoreUserAdmin(ActionPermissionsMixin, admin.ModelAdmin):
 
 
 @admin.register(OutboundCall)
-class OutboundCallAdmin(ReadOnlyAdmin):
+class OutboundCallAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
     list_display = ("created_at", "store", "service", "method", "path", "status", "attempt", "duration_ms", "error")
     list_filter = ("service", "status", "store")
     search_fields = ("path", "error")
@@ -62,7 +63,7 @@ class OutboundCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RejectedCall)
-class RejectedCallAdmin(NoWritesMixin, admin.ModelAdmin):
+class RejectedCallAdmin(RetentionNoticeMixin, NoWritesMixin, admin.ModelAdmin):
     """Widget API calls refused before their body was parsed (no store: the body never got that far)."""
 
     list_display = ("received_at", "status", "path", "public_id", "remote_ip", "reason", "body_size")

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from .admin_base import ReadOnlyAdmin, confirm_action
+from .admin_retention import RetentionNoticeMixin
 from .handlers import deliveries_replay
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -23,7 +24,7 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
     list_display = (
         "received_at",
         "store",

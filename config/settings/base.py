@@ -32,6 +32,15 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60.0)
 # bodies) one client IP may have recorded, per window; past it they get 429 and are not stored.
 INBOUND_UNAUTHENTICATED_RATE = env("INBOUND_UNAUTHENTICATED_RATE", default="60/min")
 
+# Days evidence is kept (storefront.retention; 0 keeps forever), pruned hourly in batches: processed
+# deliveries of both inboxes; successful outbound calls; failures (rejected or failed deliveries, failed
+# outbound calls); reward validation callbacks; unauthenticated records (calls that proved nothing).
+RETENTION_PROCESSED_DAYS = env.int("RETENTION_PROCESSED_DAYS", default=30)
+RETENTION_OUTBOUND_CALLS_DAYS = env.int("RETENTION_OUTBOUND_CALLS_DAYS", default=30)
+RETENTION_FAILURES_DAYS = env.int("RETENTION_FAILURES_DAYS", default=90)
+RETENTION_VALIDATION_CALLBACKS_DAYS = env.int("RETENTION_VALIDATION_CALLBACKS_DAYS", default=90)
+RETENTION_UNAUTHENTICATED_DAYS = env.int("RETENTION_UNAUTHENTICATED_DAYS", default=14)
+
 # Comma-separated Fernet keys: the first encrypts, every key decrypts, so keys can rotate.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
@@ -229,6 +238,11 @@ CELERY_BEAT_SCHEDULE["storefront-scripts-check"] = {
 CELERY_BEAT_SCHEDULE["storefront-webhooks-repair"] = {
     "task": "storefront.webhooks_repair_all",
     "schedule": 6 * 60 * 60,
+}
+# Evidence past its retention (storefront.retention), deleted in bounded batches.
+CELERY_BEAT_SCHEDULE["storefront-retention-prune"] = {
+    "task": "storefront.retention_prune",
+    "schedule": 60 * 60,
 }
 # Webhook deliveries stored and acknowledged but never queued (broker down, process killed) get queued.
 CELERY_BEAT_SCHEDULE["storefront-webhook-deliveries-sweep"] = {
