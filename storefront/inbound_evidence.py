@@ -31,7 +31,8 @@ def body_evidence(body: Body, *, authenticated: bool) -> dict:
     """The body columns of a delivery row: body, body_size, body_truncated, body_sha256."""
     kept = body.data if authenticated and not body.too_large else body.data[:UNAUTHENTICATED_BODY_BYTES]
     return {
-        "body": kept.decode("utf-8", errors="replace"),
+        # PostgreSQL text cannot hold NUL: shown as U+FFFD, like any undecodable byte (the hash is of the original).
+        "body": kept.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         "body_size": body.size,
         "body_truncated": len(kept) < body.size,
         "body_sha256": "" if body.too_large else hashlib.sha256(body.data).hexdigest(),

@@ -139,3 +139,22 @@ def test_widget_api_refusals_over_the_rate_are_refused_but_not_recorded(client, 
                                **storefront_world.headers())
         assert response.status_code == 400
     assert RejectedCall.objects.count() == 1
+
+
+NUL_BODY = b'{"scope": "store/order/created", "data": {"id": 1}}\x00\x00tail'
+
+
+def test_a_body_with_nul_bytes_is_recorded_on_every_inbox(client, lc_store, post_webhook, friendbuy,
+                                                           storefront_world):
+    # PostgreSQL text columns refuse NUL: the evidence must still be stored (and the caller answered 4xx).
+    assert post_webhook(lc_store, None, raw=NUL_BODY, secret="wrong").status_code == 401
+    assert post_webhook(lc_store, None, raw=NUL_BODY).status_code == 200  # authenticated: kept, rejected
+    assert [("\x00" in row.body, row.valid) for row in WebhookDelivery.objects.order_by("pk")] == [
+        (False, False), (False, False)]
+    response = _post_friendbuy(client, f"/friendbuy/webhooks/{friendbuy.store.public_id}", NUL_BODY, None)
+    assert response.status_code == 401
+    assert "\x00" not in FriendbuyDelivery.objects.get().body
+    response = client.post("/api/storefront/v1/capture", data=NUL_BODY, content_type="application/json",
+                           **storefront_world.headers())
+    assert response.status_code == 400
+    assert "\x00" not in RejectedCall.objects.get().body_prefix
