@@ -1,5 +1,13 @@
-"""A real Celery worker process on Redis, sharing the test database (PostgreSQL only)."""
+"""A real `celery -A config worker -B` (prefork worker, beat inside on django-celery-beat's
+DatabaseScheduler) on Redis, sharing the test database (PostgreSQL only), one per test module.
+
+The worker runs the test settings with TEST_CELERY_WORKER set: not eager, and every beat entry due every
+TEST_CELERY_BEAT_SECONDS. While a worker test runs, this process publishes its tasks to the same broker
+instead of running them eagerly, so a journey crosses processes as deployed.
+"""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -11,54 +19,96 @@ from django.db import connection
 from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
+BEAT_SECONDS = 2.0
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start `celery worker` against TEST_CELERY_BROKER_URL and route .delay() to it for this test."""
+class WorkerProcess:
+    """The running worker, and its log from the start of the current test."""
+
+    def __init__(self, popen: subprocess.Popen, log_path: Path):
+        self.popen, self.log_path, self._test_offset = popen, log_path, 0
+
+    def test_started(self) -> None:
+        self._test_offset = self.log_path.stat().st_size
+
+    def log(self) -> str:
+        """What the worker and its beat logged since the current test started."""
+        with self.log_path.open("rb") as log:
+            log.seek(self._test_offset)
+            return log.read().decode(errors="replace")
+
+
+def _requirements() -> str:
     broker = os.environ.get("TEST_CELERY_BROKER_URL")
     if not broker:
         pytest.skip("TEST_CELERY_BROKER_URL is not set (CI sets it to Redis)")
     if connection.vendor != "postgresql":
         pytest.skip("the worker process must share the test database, which needs PostgreSQL")
+    return broker
+
+
+@pytest.fixture(scope="module")
+def celery_worker_beat(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One worker with beat for the module; this process publishes to its broker meanwhile."""
+    broker = _requirements()
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "TEST_CELERY_BROKER_URL": broker,
+        "TEST_CELERY_WORKER": "1",
+        "TEST_CELERY_BEAT_SECONDS": str(BEAT_SECONDS),
     }
-    log_path = tmp_path / "celery-worker.log"
+    log_path = tmp_path_factory.mktemp("celery") / "celery-worker.log"
     log = log_path.open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=INFO", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-    )
-    worker.log_path = log_path
     saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = broker
     _forget_connections()
+    celery_app.control.purge()  # nothing left over from an earlier module or run
+    popen = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=prefork", "--concurrency=2",
+         "--loglevel=INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+         "--schedule", str(log_path.parent / "beat-schedule")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group: the pool children and beat go with it
+    )
+    worker = WorkerProcess(popen, log_path)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            if celery_app.control.ping(timeout=1.0):
+            if celery_app.control.ping(timeout=1.0) and "beat: Starting" in log_path.read_text():
                 break
-            if worker.poll() is not None:
+            if popen.poll() is not None:
                 pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
         else:
-            pytest.fail("celery worker did not answer a ping within 60 s")
+            pytest.fail(f"celery worker did not start within 90 s:\n{log_path.read_text()}")
         yield worker
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
         _forget_connections()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop(popen)
         log.close()
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_beat, transactional_db):
+    """The module's worker, for a test on the shared (transactional) database."""
+    celery_worker_beat.test_started()
+    if celery_worker_beat.popen.poll() is not None:
+        pytest.fail(f"celery worker died:\n{celery_worker_beat.log_path.read_text()}")
+    return celery_worker_beat
+
+
+def _stop(popen: subprocess.Popen) -> None:
+    """Warm shutdown (finish the task at hand), then kill what is left of the worker's process group."""
+    os.killpg(popen.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, signal.SIGKILL)
+    popen.wait()
 
 
 def _forget_connections():
@@ -68,7 +118,7 @@ def _forget_connections():
     celery_app.amqp._producer_pool = None
 
 
-def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
+def wait_for(predicate, *, timeout: float = 45.0, interval: float = 0.2):
     """Poll until predicate() is truthy; return its value or fail the test."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -28,3 +28,13 @@ DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Many tests make unauthenticated calls from 127.0.0.1; the tests of the limit set their own rate.
 INBOUND_UNAUTHENTICATED_RATE = "100000/min"
+
+# The real worker the worker tests start (tests/fixtures_celery.py) runs these settings with
+# TEST_CELERY_WORKER set: tasks go through the broker, and beat fires every entry every
+# TEST_CELERY_BEAT_SECONDS instead of minutes to days, so scheduled journeys finish within a test.
+if env.bool("TEST_CELERY_WORKER", default=False):
+    CELERY_TASK_ALWAYS_EAGER = False
+    _BEAT_SECONDS = env.float("TEST_CELERY_BEAT_SECONDS", default=2.0)
+    CELERY_BEAT_SCHEDULE = {
+        key: {**entry, "schedule": _BEAT_SECONDS} for key, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
+    }
