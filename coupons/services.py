@@ -476,6 +476,13 @@ def pool_code_hand_out(*, store: Store, code: str, customer_id: str = "", email:
     return coupon
 
 
+def pool_refill_to_set(*, pool: CodePool, refill_to: int) -> CodePool:
+    """Have beat keep `refill_to` codes available in the pool (0 turns refilling off)."""
+    CodePool.objects.filter(pk=pool.pk).update(refill_to=refill_to)
+    pool.refill_to = refill_to
+    return pool
+
+
 def pool_refill(*, pool: CodePool, client: BigCommerceClient | None = None) -> int:
     """Mint back up to `refill_to` available codes (0 = refill off); returns how many were minted."""
     if not pool.refill_to:

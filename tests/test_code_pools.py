@@ -53,6 +53,23 @@ def test_refill_task_tops_pools_up_to_refill_to(reward_store):
     assert pool_refill_task() == 0
 
 
+def test_a_refill_that_runs_while_the_command_mints_does_not_overfill_the_new_pool(reward_store, monkeypatch):
+    """Beat's refill firing between the pool's creation and its first codes (a real worker found it)."""
+    from coupons.management.commands import mint_codes
+
+    def mint_while_beat_refills(*, pool, count):
+        pool_refill_task()
+        return pool_mint(pool=pool, count=count)
+
+    pool_mint = mint_codes.pool_mint
+    monkeypatch.setattr(mint_codes, "pool_mint", mint_while_beat_refills)
+    call_command("mint_codes", reward_store.store_hash, "--template", "default", "--count", "3",
+                 "--refill-to", "8")
+    pool = CodePool.objects.get()
+    assert pool.refill_to == 8 and pool_counts(pool=pool)["total"] == 3
+    assert pool_refill_task() == 5 and pool_counts(pool=pool)["total"] == 8
+
+
 def test_admin_warns_when_a_pool_is_low(client, reward_store):
     call_command("mint_codes", reward_store.store_hash, "--template", "default", "--count", "2",
                  "--threshold", "10")

@@ -14,6 +14,7 @@ from ...services import (
     pool_create,
     pool_export_csv,
     pool_mint,
+    pool_refill_to_set,
 )
 
 
@@ -53,9 +54,13 @@ class Command(BaseCommand):
         unit = options["unit"] or store.default_currency
         name = options["pool"] or f"{template.name}-{amount.normalize()}{unit}"
         try:
+            # The refill target is set once the codes asked for exist: set first, beat's refill could top a
+            # new, empty pool up to it while this mints, and the pool would end with both.
             pool = pool_create(store=store, template=template, name=name, amount=amount, unit=unit,
-                               low_threshold=options["threshold"], refill_to=options["refill_to"])
+                               low_threshold=options["threshold"])
             minted = pool_mint(pool=pool, count=options["count"])
+            if options["refill_to"]:
+                pool = pool_refill_to_set(pool=pool, refill_to=options["refill_to"])
         except BigCommerceError as exc:
             raise CommandError(f"BigCommerce refused: {exc}") from exc
         counts = pool_counts(pool=pool)
