@@ -289,11 +289,14 @@ def rewards_redeem_order(*, snapshot: OrderSnapshot) -> list[Reward]:
     return redeemed
 
 
+REVERSED_STATES = frozenset({S.REJECTED, S.REVOKED, S.CLAWBACK_FLAGGED})
+
+
 def reward_reverse(*, reward: Reward, reason: str, user=None) -> Reward:
     """The order behind the reward was reversed: disable an unused code and revoke; flag a used one."""
     reward = Reward.objects.select_related("coupon__promotion", "store").get(pk=reward.pk)
     if reward.state == S.REDEEMED:
-        return reward_transition(reward=reward, to_state=S.CLAWBACK_FLAGGED, reason=reason, user=user)
+        return _reverse_step(reward, S.CLAWBACK_FLAGGED, reason, user=user)
     if reward.state not in (S.PENDING, S.APPROVED, S.ISSUED):
         return reward
     if reward.coupon is not None:
@@ -301,8 +304,19 @@ def reward_reverse(*, reward: Reward, reason: str, user=None) -> Reward:
         if coupon.state == CouponCode.State.REDEEMED:
             # Redeemed between our read and the disable: the order event will flag it for clawback.
             return reward
-    to_state = S.REJECTED if reward.state == S.PENDING else S.REVOKED
-    return reward_transition(reward=reward, to_state=to_state, reason=reason, user=user)
+    return _reverse_step(reward, S.REJECTED if reward.state == S.PENDING else S.REVOKED, reason, user=user)
+
+
+def _reverse_step(reward: Reward, to_state: str, reason: str, *, user=None) -> Reward:
+    """The reversing transition; a no-op when another reversal of the same order got there first (one
+    refund brings several order events, which workers process at the same time)."""
+    try:
+        return reward_transition(reward=reward, to_state=to_state, reason=reason, user=user)
+    except IllegalTransition:
+        current = Reward.objects.get(pk=reward.pk)
+        if current.state in REVERSED_STATES:
+            return current
+        raise
 
 
 def rewards_reverse_order(*, snapshot: OrderSnapshot, kind: str) -> list[Reward]:

@@ -69,6 +69,25 @@ def test_refund_of_the_order_behind_an_unused_code_disables_it_and_revokes(frien
     assert reward.transitions.last().reason.startswith(f"Order {order['id']}")
 
 
+def test_two_reversals_of_one_order_at_once_revoke_it_once_without_failing(friendbuy, reward_store, monkeypatch):
+    """Two reversing order events of one refund, run at once by two worker processes (a real worker found it)."""
+    from referrals import rewards
+
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    reward = Reward.objects.get()
+    disable = rewards.coupon_disable
+
+    def disable_while_the_other_worker_reverses(*, coupon, reason):
+        monkeypatch.setattr(rewards, "coupon_disable", disable)
+        rewards.reward_reverse(reward=reward, reason="the other worker's event")
+        return disable(coupon=coupon, reason=reason)
+
+    monkeypatch.setattr(rewards, "coupon_disable", disable_while_the_other_worker_reverses)
+    assert rewards.reward_reverse(reward=reward, reason="Order refunded").state == Reward.State.REVOKED
+    assert reward.transitions.filter(to_state=Reward.State.REVOKED).count() == 1
+
+
 def test_cancellation_reverses_too(friendbuy, reward_store):
     order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
     friendbuy.reward(amount="10.00", orderId=str(order["id"]))
