@@ -7,6 +7,7 @@ instead of running them eagerly, so a journey crosses processes as deployed.
 """
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,17 +26,36 @@ BEAT_SECONDS = 2.0
 class WorkerProcess:
     """The running worker, and its log from the start of the current test."""
 
+    QUEUE = "celery"
+
     def __init__(self, popen: subprocess.Popen, log_path: Path):
         self.popen, self.log_path, self._test_offset = popen, log_path, 0
-
-    def test_started(self) -> None:
-        self._test_offset = self.log_path.stat().st_size
 
     def log(self) -> str:
         """What the worker and its beat logged since the current test started."""
         with self.log_path.open("rb") as log:
             log.seek(self._test_offset)
             return log.read().decode(errors="replace")
+
+    def resume(self) -> None:
+        """Start a test: drop what earlier tests left queued, then consume again."""
+        self._test_offset = self.log_path.stat().st_size
+        celery_app.control.purge()
+        celery_app.control.add_consumer(self.QUEUE, reply=True, timeout=5.0, limit=1)
+
+    def pause(self, *, timeout: float = 30.0) -> None:
+        """End a test: stop taking messages and wait for the tasks at hand, so the database can be flushed
+        (a task mid-transaction while the flush truncates would deadlock with it)."""
+        celery_app.control.cancel_consumer(self.QUEUE, reply=True, timeout=5.0, limit=1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            inspect = celery_app.control.inspect(timeout=1.0, limit=1)
+            active, reserved = inspect.active(), inspect.reserved()
+            if active is not None and reserved is not None and not any(active.values()) \
+                    and not any(reserved.values()):
+                return
+            time.sleep(0.2)
+        pytest.fail("the celery worker did not finish its tasks within 30 s of the test's end")
 
 
 def _requirements() -> str:
@@ -94,11 +114,15 @@ def celery_worker_beat(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def celery_worker_process(celery_worker_beat, transactional_db):
-    """The module's worker, for a test on the shared (transactional) database."""
-    celery_worker_beat.test_started()
+    """The module's worker, for a test on the shared (transactional) database; idle again before the
+    database is flushed after the test (this fixture's teardown runs before transactional_db's)."""
     if celery_worker_beat.popen.poll() is not None:
         pytest.fail(f"celery worker died:\n{celery_worker_beat.log_path.read_text()}")
-    return celery_worker_beat
+    celery_worker_beat.resume()
+    yield celery_worker_beat
+    celery_worker_beat.pause()
+    failures = re.findall(r"Task \S+ raised unexpected: .*", celery_worker_beat.log())
+    assert failures == [], "tasks failed in the worker during the test (full log: celery_worker_beat.log_path)"
 
 
 def _stop(popen: subprocess.Popen) -> None:

@@ -137,7 +137,8 @@ def test_a_missed_order_webhook_is_caught_up_by_the_scheduled_reconciliation(
 def test_code_pool_is_refilled_by_the_schedule(celery_worker_process, lc_store):
     call_command("mint_codes", lc_store.store_hash, "--template", "default", "--count", "3", "--refill-to", "8")
     pool = CodePool.objects.get(store=lc_store)
-    assert wait_for(lambda: pool_counts(pool=pool)["available"] == 8)
+    assert wait_for(lambda: pool_counts(pool=pool)["available"] >= 8)
+    assert pool_counts(pool=pool)["total"] == 8  # minted once: the command's codes plus the refill's, no more
     assert wait_for(lambda: _ran_in_worker(celery_worker_process, "coupons.refill_pools"))
 
 
@@ -153,9 +154,12 @@ def test_customer_deleted_webhook_erases_here_and_in_friendbuy_through_the_worke
                                          data={"type": "customer", "id": customer["id"]})
     assert [r.status_code for r in responses] == [200]
 
-    deletions = wait_for(lambda: fb_world.deletions(lc_merchant))
-    assert {"customerId": str(customer["id"])}.items() <= deletions[0].items()
-    assert wait_for(lambda: OutboxEvent.objects.filter(kind="erasure", state="sent").exists())
+    # One request per subject (the customer id, the email), sent in whatever order the worker's processes take.
+    erasures = OutboxEvent.objects.filter(store=lc_store, kind=OutboxEvent.Kind.ERASURE)
+    assert wait_for(lambda: erasures.exists() and not erasures.exclude(state=OutboxEvent.State.SENT).exists())
+    deletions = fb_world.deletions(lc_merchant)
+    assert str(customer["id"]) in {deletion["customerId"] for deletion in deletions}
+    assert len(deletions) == erasures.count()
     snapshot = OrderSnapshot.objects.get(store=lc_store, bc_order_id=order["id"])
     assert snapshot.email == "" and snapshot.erased_at is not None
     identity = CustomerIdentity.objects.get(store=lc_store, bc_customer_id=customer["id"])
