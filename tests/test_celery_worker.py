@@ -150,8 +150,7 @@ def test_customer_deleted_webhook_erases_here_and_in_friendbuy_through_the_worke
                                   status_id=11, billing_address={"first_name": "Cy", "last_name": "Doe"})
     bc_world.fire_order_event(lc_store.store_hash, order["id"])
     wait_for(purchases)
-    responses = bc_world.deliver_webhook(lc_store.store_hash, scope="store/customer/deleted",
-                                         data={"type": "customer", "id": customer["id"]})
+    responses = bc_world.delete_customer(lc_store.store_hash, customer["id"])  # gone, then the webhook
     assert [r.status_code for r in responses] == [200]
 
     # One request per subject (the customer id, the email), sent in whatever order the worker's processes take.
