@@ -98,9 +98,11 @@ class WebhookDelivery(models.Model):
         constraints = [
             # BigCommerce may deliver one event several times (same hash). Only the first valid copy
             # holds the key, so concurrent duplicates collide here and are recorded as duplicates.
+            # A rejected copy holds no key: the same event sent again later, when true (a customer
+            # deletion BigCommerce refuted, then made), or usable (the store re-installed), is processed.
             models.UniqueConstraint(
                 fields=["store", "scope", "resource_id", "hash"],
-                condition=Q(valid=True) & ~Q(status="duplicate"),
+                condition=Q(valid=True) & ~Q(status__in=["duplicate", "rejected"]),
                 name="uniq_valid_webhook_delivery",
             ),
         ]

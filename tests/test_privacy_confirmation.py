@@ -62,14 +62,24 @@ def test_a_deletion_bigcommerce_cannot_confirm_waits_and_erases_once_confirmed(l
     assert delivery.status == WebhookDelivery.Status.REJECTED
     _assert_nothing_erased(lc_store, order, lc_merchant)
 
-    # Now true. BigCommerce's copy of the same event carries the same hash, so the inbox acknowledges it as
-    # a duplicate of the rejected one; replaying the delivery (admin, `replay`) confirms and erases.
-    FakeCustomer.objects.filter(pk=customer["id"]).delete()
+    # Now true: BigCommerce sends the same event (same hash); the refuted copy holds no dedupe key, so it counts.
+    bc_world.delete_customer(lc_store.store_hash, customer["id"])
+    genuine = WebhookDelivery.objects.filter(store=lc_store, scope="store/customer/deleted").latest("id")
+    assert genuine.pk != delivery.pk and genuine.hash == delivery.hash
+    assert genuine.status == WebhookDelivery.Status.PROCESSED
+    assert OrderSnapshot.objects.get(store=lc_store, bc_order_id=order["id"]).erased_at is not None
+    assert fb_world.deletions(lc_merchant)
+
+
+def test_a_refuted_deletion_can_still_be_replayed_once_true(lc_store, lc_merchant):
+    customer, order = _shopper(lc_store)
+    delivery = _deletion(lc_store, customer["id"])
+    assert delivery.status == WebhookDelivery.Status.REJECTED
+    FakeCustomer.objects.filter(pk=customer["id"]).delete()  # deleted, webhook lost
     assert deliveries_replay(delivery_ids=[delivery.pk]) == 1
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PROCESSED
     assert OrderSnapshot.objects.get(store=lc_store, bc_order_id=order["id"]).erased_at is not None
-    assert fb_world.deletions(lc_merchant)
 
 
 def test_the_sandbox_answers_a_deleted_customer_as_bigcommerce_does(lc_store):
