@@ -126,3 +126,22 @@ def test_log_records_are_scrubbed_in_message_arguments_and_tracebacks(caplog):
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s", (secret,), None)
     RedactingFilter().filter(record)
     assert secret not in record.getMessage()
+
+
+def test_the_migration_scrubs_secrets_left_in_the_call_log_by_earlier_versions(demo_played):
+    import importlib
+
+    from django.apps import apps
+
+    store = demo_played
+    secret = store.webhook_secret
+    old = OutboundCall.objects.create(
+        store=store, service="bigcommerce", method="POST", path="/v3/hooks", url="https://x/v3/hooks", attempt=1,
+        request_body={"scope": "store/order/*", "headers": {"X-Webhook-Secret": secret}},
+        response_body={"data": {"headers": {"X-Webhook-Secret": secret}}},
+    )
+    migration = importlib.import_module("storefront.migrations.0006_scrub_secrets_from_call_log")
+    migration.scrub_call_log(apps, None)
+    old.refresh_from_db()
+    assert secret not in repr((old.request_body, old.response_body))
+    assert old.request_body["headers"]["X-Webhook-Secret"] == "••••" + secret[-4:]
