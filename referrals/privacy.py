@@ -64,6 +64,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fraud.normalise import mask_email
 from fraud.services import fraud_subject_anonymise
 from storefront.bigcommerce import BigCommerceError, BigCommerceNotFound
 from storefront.clients import bigcommerce_for
@@ -118,7 +119,9 @@ def customer_deletion_confirm(*, store: Store, customer_id: int) -> None:
 
 
 def _subject_key(customer_id: str, email: str) -> str:
-    return hashlib.sha256(f"{customer_id}|{normalize_email(email)}".encode()).hexdigest()[:24]
+    # By the address as typed (lower case), not the mailbox: Friendbuy matches the address it was given,
+    # so each alias is its own request.
+    return hashlib.sha256(f"{customer_id}|{email.strip().lower()}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -277,8 +280,11 @@ class _Eraser:
         parts = [re.escape(v) for v in distinctive]
         parts += [rf"(?<![\d.]){re.escape(ip)}(?![\d.])" for ip in sorted(subject.ips, key=len, reverse=True)]
         self.values = re.compile("|".join(parts), re.IGNORECASE) if parts else None
-        full_names = [re.escape(n) for n in sorted(subject.names, key=len, reverse=True) if len(n) >= 2]
-        self.names = re.compile(rf"\b(?:{'|'.join(full_names)})\b") if full_names else None
+        # Within the rows that are the shopper's only: names, and the masked emails of fraud evidence
+        # ("zeno…@gmail.com"), which alone could be someone else's.
+        within = {*subject.names, *(mask_email(e) for e in subject.emails)}
+        within_parts = [re.escape(n) for n in sorted(within, key=len, reverse=True) if len(n) >= 2]
+        self.names = re.compile(rf"\b(?:{'|'.join(within_parts)})\b") if within_parts else None
 
     def text(self, value: str, *, whole_row_is_theirs: bool) -> str:
         if value.strip().lower() in self.exact:
@@ -422,7 +428,8 @@ def customer_erase(
         if FriendbuyConnection.objects.filter(store=store).exists():
             customer_ids = {i.friendbuy_customer_id for i in identities} | (
                 {str(bc_customer_id)} if bc_customer_id else set())
-            emails = {i.email for i in identities if i.email} | ({email.strip()} if email else set())
+            # Every address she is known by here, aliases included: Friendbuy may know her by any of them.
+            emails = subject.emails
             subjects = [(cid, "") for cid in sorted(customer_ids)] + [("", e) for e in sorted(emails)]
             for customer_id, subject_email in subjects:
                 _, created = outbox_enqueue(

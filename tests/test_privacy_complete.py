@@ -18,6 +18,7 @@ from referrals.attribution import capture_record, order_link_record
 from referrals.models import FriendbuyConnection, OrderSnapshot, OutboxEvent, Reward, StaffAuditLog
 from sandbox.bigcommerce import world as bc
 from sandbox.friendbuy import world as fb
+from sandbox.friendbuy.models import FakeMerchant
 from storefront.models import OutboundCall, Store
 from storefront.selectors import store_public_urls
 from tests.db_scan import scan_database
@@ -36,7 +37,7 @@ DEVICE = str(uuid.uuid4())
 NEEDLES = {
     "email": EMAIL, "alias": ALIAS, "normalised email": "zenobiaquill@gmail.com", "first name": FIRST,
     "last name": LAST, "IP": IP, "registration IP": REGISTRATION_IP, "street": STREET, "phone": PHONE,
-    "user agent": USER_AGENT, "device id": DEVICE,
+    "user agent": USER_AGENT, "device id": DEVICE, "masked email (fraud evidence)": "Zeno…@gmail.com",
 }
 
 
@@ -111,5 +112,8 @@ def test_after_erasure_no_column_of_any_table_holds_her_personal_data(shopper):
     assert Signal.objects.filter(store=store, subject_id=str(seeded["order"]["id"]), kind="shipping_address").exists()
     # The erasure request reached Friendbuy, and its own call log row doesn't name her.
     assert OutboundCall.objects.filter(service="friendbuy", path__startswith="/user-data", method="DELETE").exists()
+    merchant = FakeMerchant.objects.get(merchant_id=FriendbuyConnection.objects.get(store=store).merchant_id)
+    asked = {(d["customerId"], d["email"].lower()) for d in fb.deletions(merchant)}
+    assert {(str(seeded["customer"]["id"]), ""), ("", EMAIL.lower()), ("", ALIAS)} <= asked
     # Other shoppers are untouched.
     assert OrderSnapshot.objects.filter(store=store, email="guest.shopper@example.com").exists()
