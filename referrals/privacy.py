@@ -13,7 +13,7 @@ Inventory of personal data (email, names, IP, postal address, phone, user agent,
 ``referrals.ShopperIdentification`` email
 ``referrals.Reward``            email, advocate_email, friend_email, raw (the Friendbuy reward)
 ``referrals.FriendCode``        friend_email, advocate_email
-``referrals.EmailOptOut``       email
+``referrals.EmailOptOut``       email (the opt-out row is deleted)
 ``referrals.ValidationCallback`` advocate_email
 ``referrals.LoyaltyEvent``      email, properties
 ``referrals.FriendbuyDelivery`` body (Friendbuy webhooks name advocates and friends), headers
@@ -30,16 +30,17 @@ Inventory of personal data (email, names, IP, postal address, phone, user agent,
                                 IP, address text); the other kinds are hashes or codes
 ``fraud.Assessment``            signals, parties (friend, advocate, code owner), hits (evidence), note
 ``fraud.FraudDailySummary``     top_ips, top_devices
-``admin.LogEntry``              change_message
 ==============================  =====================================================================
 
 Not a shopper's data, kept: the merchant's own users (``Store.owner_email``, ``StoreUser.email``), and
 the merchant's fraud block list (``fraud.BlockListEntry``), a deliberate record the merchant keeps to
-refuse a known fraudster, which erasing on the fraudster's request would defeat.
+refuse a known fraudster, which erasing on the fraudster's request would defeat. The admin's own log
+(``admin.LogEntry``) names objects by id (``Customer guest-…``, ``Order 123``), not by personal data.
 
 `customer_erase` covers all of it: the columns above are blanked where they are the shopper's; fraud
 signals and assessments are anonymised, keeping hashes for matching (fraud.services); then every text
-and JSON column of every table of the store (found by introspection, so a table added later is covered)
+and JSON column of every table of the store (found by introspection, so a table added later is covered;
+only this store's rows, directly or through a parent row: another merchant's data is theirs)
 is swept for the values found (emails in their encodings, IPs, user agents, device ids, street lines,
 phones, and names within the rows that are the shopper's) and redacted in place. Order totals, statuses
 and counts stay, so reports keep adding up. Friendbuy is asked to delete its copy (outbox, kind erasure);
@@ -75,7 +76,7 @@ from storefront.models import OutboundCall, Store
 from . import lifecycle_selectors as selectors
 from .attribution_models import AttributionCapture, OrderAttributionLink, ShopperIdentification
 from .identity import PLUS_TAG_DOMAINS, friendbuy_customer_id, normalize_email
-from .models import CustomerIdentity, FriendbuyConnection, OrderSnapshot, OutboxEvent
+from .models import CustomerIdentity, EmailOptOut, FriendbuyConnection, OrderSnapshot, OutboxEvent
 from .outbox import outbox_enqueue, outbox_scrub_personal_data
 
 logger = logging.getLogger(__name__)
@@ -244,16 +245,14 @@ def _email_aliases(store: Store, normalized_emails: set[str]) -> set[str]:
     if not patterns:
         return set()
     found: set[str] = set()
-    for model, fields, has_store in _swept_models():
-        if not has_store:
-            continue
+    for model, fields, store_path in _swept_models():
         for column in fields:
             if "email" not in column.name or not isinstance(column, models.CharField):
                 continue
             match = Q()
             for pattern in patterns:
                 match |= Q(**{f"{column.name}__iregex": pattern})
-            found |= set(model._default_manager.filter(store=store).filter(match)
+            found |= set(model._default_manager.filter(**{store_path: store}).filter(match)
                          .values_list(column.name, flat=True).distinct())
     return {email for email in found if normalize_email(email) in normalized_emails}
 
@@ -311,20 +310,36 @@ class _Eraser:
 _TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField)
 
 
-def _swept_models() -> list[tuple[type[models.Model], list[models.Field], bool]]:
-    """(model, its text/JSON columns, whether it has a `store` foreign key) for every table swept."""
+def _store_path(model: type[models.Model]) -> str | None:
+    """The lookup from a row to its store: `store`, or `<fk>__store` through a store-scoped parent."""
+    fks = [f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one]
+    if any(f.name == "store" and f.related_model is Store for f in fks):
+        return "store"
+    for fk in fks:
+        parent = fk.related_model
+        if any(f.name == "store" and f.related_model is Store for f in parent._meta.concrete_fields if f.is_relation):
+            return f"{fk.name}__store"
+    return None
+
+
+def _swept_models() -> list[tuple[type[models.Model], list[models.Field], str]]:
+    """(model, its text/JSON columns, the lookup to its store) for every table swept: every table that
+    belongs to a store (rows of other stores are other merchants' business, even for the same person)."""
     found = []
     for model in apps.get_models():
         meta = model._meta
         if (meta.proxy or not meta.managed or meta.label in NOT_SWEPT
                 or meta.app_label.startswith(NOT_SWEPT_APPS)):
             continue
+        store_path = _store_path(model)
+        # Natural keys (columns of a unique constraint) are ids, not personal data; rewriting one could
+        # collide with another row (opt-outs, which are keyed by email, are deleted instead).
+        keys = {name for c in meta.constraints if isinstance(c, models.UniqueConstraint) for name in c.fields}
         fields = [f for f in meta.concrete_fields
-                  if isinstance(f, _TEXT_FIELDS) and not isinstance(f, EncryptedTextField) and not f.primary_key]
-        if not fields:
-            continue
-        has_store = any(f.name == "store" and f.is_relation and f.related_model is Store for f in meta.concrete_fields)
-        found.append((model, fields, has_store))
+                  if isinstance(f, _TEXT_FIELDS) and not isinstance(f, EncryptedTextField)
+                  and not f.primary_key and not f.unique and f.name not in keys]
+        if fields and store_path:
+            found.append((model, fields, store_path))
     return found
 
 
@@ -334,10 +349,8 @@ def _sweep(store: Store, subject: _Subject, eraser: _Eraser) -> int:
     if not needles:
         return 0
     changed = 0
-    for model, fields, has_store in _swept_models():
-        rows = model._default_manager.all()
-        if has_store:
-            rows = rows.filter(store=store)
+    for model, fields, store_path in _swept_models():
+        rows = model._default_manager.filter(**{store_path: store})
         match = Q()
         for column in fields:
             for needle in needles:
@@ -421,6 +434,8 @@ def customer_erase(
             Q(bc_order_id__in=subject.order_ids) | Q(device_id__in=subject.device_ids)
         ).update(ip_address=None, user_agent="", device_id="")
         ShopperIdentification.objects.filter(store=store, bc_customer_id__in=subject.bc_customer_ids).update(email="")
+        # An opt-out is keyed by the address; without it, it can match no one (Friendbuy keeps its own).
+        EmailOptOut.objects.filter(store=store, email__in=subject.emails).delete()
         fraud = fraud_subject_anonymise(
             store_id=store.pk, customer_keys=subject.customer_keys, order_ids=subject.order_ids
         )
