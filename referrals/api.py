@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 
@@ -107,8 +107,11 @@ class CaptureOut(serializers.Serializer):
 class OrderLinkIn(serializers.Serializer):
     orderId = serializers.IntegerField(min_value=1, max_value=2**53)
     deviceId = serializers.UUIDField(format="hex_verbose")
-    cartId = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    cartId = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                   help_text="The order's cart id: proof this browser placed the order.")
     userAgent = serializers.CharField(max_length=512, required=False, allow_blank=True, default="")
+    customerJwt = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="",
+                                        help_text="The shopper's current-customer JWT: proof for orders without a cart.")
 
 
 class OrderLinkOut(serializers.Serializer):
@@ -241,8 +244,18 @@ class CaptureView(StorefrontAPIView):
         )
 
 
+class OrderNotProven(exceptions.PermissionDenied):
+    default_detail = "This report does not prove the order: neither its cart nor its shopper match."
+    default_code = "order_not_proven"
+
+
+class TooManyOrderLinks(Conflict):
+    default_detail = "This order already has as many device reports as it may have before it is known."
+    default_code = "too_many_links"
+
+
 class OrderLinkView(StorefrontAPIView):
-    """Link a confirmed order to the device and cart that placed it (first report wins)."""
+    """Link a confirmed order to the device that placed it, proven by the order's cart or the shopper's JWT."""
 
     @extend_schema(
         operation_id="orders_link",
@@ -255,14 +268,21 @@ class OrderLinkView(StorefrontAPIView):
         data = OrderLinkIn(data=request.data)
         data.is_valid(raise_exception=True)
         body = data.validated_data
-        _link, created = attribution.order_link_record(
-            store=store,
-            order_id=body["orderId"],
-            device_id=str(body["deviceId"]),
-            cart_id=body["cartId"],
-            user_agent=body["userAgent"] or request.META.get("HTTP_USER_AGENT", ""),
-            ip_address=client_ip(request),
-        )
+        customer_id, _email = _verified_customer(body["customerJwt"], store)
+        try:
+            _link, created = attribution.order_link_record(
+                store=store,
+                order_id=body["orderId"],
+                device_id=str(body["deviceId"]),
+                cart_id=body["cartId"],
+                user_agent=body["userAgent"] or request.META.get("HTTP_USER_AGENT", ""),
+                ip_address=client_ip(request),
+                customer_id=customer_id,
+            )
+        except attribution.OrderNotProven as exc:
+            raise OrderNotProven() from exc
+        except attribution.TooManyOrderLinks as exc:
+            raise TooManyOrderLinks() from exc
         return Response(
             {"linked": True, "created": created},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -8,8 +8,12 @@ Friendbuy Secret Key over the compact JSON of `payload` (JSON.stringify, as the 
 a bad or missing signature is kept (evidence for support and fraud review) with `signature_valid=False`
 and is never used for attribution. A friend coupon from `couponReceived` is unsigned, so it is only a
 hint: the order itself must carry the coupon for it to matter. Customer id and email are stored only
-from a verified current-customer JWT. An order link is believed only when its cart id matches the cart
-of the order that BigCommerce returned (the order id in the browser is not proof of anything).
+from a verified current-customer JWT. The order id in the browser is not proof of anything: an order
+link is believed only when it proves the order (`link_proves_order_q`: its cart is the order's cart, or
+its verified shopper is the order's customer). Each device's report is its own row, so a forged report
+can't overwrite or block the real shopper's; a report for an order we already know is refused unless it
+proves it. A link makes its order referred when it is believed and its capture is a signed referral
+(`accepted_referral_link_q`): attribution credits exactly those, and the reports count exactly those.
 """
 
 from __future__ import annotations
@@ -19,10 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .models import AttributionCapture, FriendbuyConnection, OrderAttributionLink, ShopperIdentification
+from .models import (
+    AttributionCapture,
+    FriendbuyConnection,
+    OrderAttributionLink,
+    OrderSnapshot,
+    ShopperIdentification,
+)
 from .signatures import customer_auth_signature, verify_friendbuy_signature
 
 
@@ -36,8 +46,35 @@ class AttributionInfo:
     ip_address: str = ""
 
 
+# Reports one order may collect before the order itself is known (one per device; throttled per IP too).
+MAX_UNPROVEN_LINKS_PER_ORDER = 20
+
+
 class FriendbuyNotConnected(Exception):
     """The store has no Friendbuy connection, so there is no Secret Key to sign or verify with."""
+
+
+class OrderNotProven(Exception):
+    """An order link for a known order whose cart and shopper both differ from the order's."""
+
+
+class TooManyOrderLinks(Exception):
+    """An order not known yet already has MAX_UNPROVEN_LINKS_PER_ORDER reports."""
+
+
+def link_proves_order_q(*, order_cart, order_customer) -> Q:
+    """The one test of an order link: the reporter proved it placed the order. The cart it reported is the
+    order's cart, or the shopper its current-customer JWT verified is the order's customer. The arguments
+    are one order's values (attribution) or expressions over the stored order (reporting)."""
+    return (Q(cart_id=order_cart) & ~Q(cart_id="")) | (Q(bc_customer_id=order_customer) & Q(bc_customer_id__gt=0))
+
+
+def accepted_referral_link_q(*, order_cart, order_customer) -> Q:
+    """A link that makes its order referred: it proves the order, and its capture is a signed referral
+    that isn't a self-referral (an unsigned friend coupon is only a hint; the order must carry the code)."""
+    return link_proves_order_q(order_cart=order_cart, order_customer=order_customer) & Q(
+        capture__signature_valid=True, capture__is_self_referral=False
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -145,15 +182,23 @@ def order_link_record(
     cart_id: str = "",
     user_agent: str = "",
     ip_address: str | None = None,
+    customer_id: int | None = None,
 ) -> tuple[OrderAttributionLink, bool]:
-    """Record which device placed an order; the first report wins (a refresh or a forger can't rewrite it)."""
-    existing = OrderAttributionLink.objects.filter(store=store, bc_order_id=order_id).first()
+    """Record that a device placed an order (`customer_id` only from a verified JWT); a device's first
+    report for an order wins. A report for an order we know must prove it (OrderNotProven); before the
+    order arrives, reports are kept (TooManyOrderLinks past the cap) and judged when the order is read."""
+    device_id, cart_id = _text(device_id, 64), _text(cart_id, 64)
+    existing = OrderAttributionLink.objects.filter(store=store, bc_order_id=order_id, device_id=device_id).first()
     if existing is not None:
         return existing, False
-    device_id, cart_id = _text(device_id, 64), _text(cart_id, 64)
+    order = OrderSnapshot.objects.filter(store=store, bc_order_id=order_id).values("cart_id", "customer_id").first()
+    if order is None and OrderAttributionLink.objects.filter(
+        store=store, bc_order_id=order_id
+    ).count() >= MAX_UNPROVEN_LINKS_PER_ORDER:
+        raise TooManyOrderLinks(order_id)
     candidates = _trusted_captures(store)
-    capture = (_latest(candidates.filter(cart_id=cart_id)) if cart_id else None) or _latest(
-        candidates.filter(device_id=device_id)
+    capture = _latest(candidates.filter(device_id=device_id)) or (
+        _latest(candidates.filter(cart_id=cart_id)) if cart_id else None
     )
     try:
         with transaction.atomic():
@@ -162,12 +207,16 @@ def order_link_record(
                 bc_order_id=order_id,
                 device_id=device_id,
                 cart_id=cart_id,
+                bc_customer_id=customer_id,
                 capture=capture,
                 user_agent=_text(user_agent, 512),
                 ip_address=ip_address or None,
             )
+            proof = link_proves_order_q(order_cart=order and order["cart_id"], order_customer=order and order["customer_id"])
+            if order is not None and not OrderAttributionLink.objects.filter(pk=link.pk).filter(proof).exists():
+                raise OrderNotProven(order_id)
     except IntegrityError:
-        return OrderAttributionLink.objects.get(store=store, bc_order_id=order_id), False
+        return OrderAttributionLink.objects.get(store=store, bc_order_id=order_id, device_id=device_id), False
     return link, True
 
 
@@ -196,30 +245,42 @@ def shopper_identify(*, store, customer_id: int, email: str) -> tuple[str, str]:
 # --- selectors (reads) --------------------------------------------------------------------------
 
 
+def order_link_for(
+    *, store, order_id: int, cart_id: str | None, customer_id: int | None
+) -> OrderAttributionLink | None:
+    """The order's believed link: an accepted referral first (latest capture), else the latest believed one."""
+    believed = (
+        OrderAttributionLink.objects.filter(store=store, bc_order_id=order_id)
+        .filter(link_proves_order_q(order_cart=cart_id or None, order_customer=customer_id or None))
+        .select_related("capture")
+    )
+    accepted = accepted_referral_link_q(order_cart=cart_id or None, order_customer=customer_id or None)
+    return (
+        believed.filter(accepted).order_by("-capture__created_at", "-capture_id").first()
+        or believed.order_by("-created_at", "-id").first()
+    )
+
+
+def accepted_referral_links(*, store_id: int, order_ids=None) -> QuerySet[OrderAttributionLink]:
+    """Every link that makes its stored order referred (the reports), judged as attribution judges one order."""
+    orders = OrderSnapshot.objects.filter(store_id=OuterRef("store_id"), bc_order_id=OuterRef("bc_order_id"))
+    links = OrderAttributionLink.objects.filter(store_id=store_id)
+    if order_ids is not None:
+        links = links.filter(bc_order_id__in=order_ids)
+    return links.annotate(
+        order_cart=Subquery(orders.values("cart_id")[:1]),
+        order_customer=Subquery(orders.values("customer_id")[:1]),
+    ).filter(accepted_referral_link_q(order_cart=F("order_cart"), order_customer=F("order_customer")))
+
+
 def attribution_for_order(
     *, store, order_id: int, cart_id: str | None, customer_id: int | None, email: str | None
 ) -> AttributionInfo | None:
-    """The attribution for an order: its device link → a capture by cart → by customer id → by email.
-
-    At each step the latest trusted, non-self-referral capture wins. The link supplies device id, user
-    agent and IP when it is believed (its cart matches the order's, or the order has no cart id).
-    """
+    """The attribution for an order: its believed link's capture, else the latest trusted capture of the
+    order's cart, customer id or email. A link counts only when it proves the order (link_proves_order_q)."""
     candidates = _trusted_captures(store)
-    link = (
-        OrderAttributionLink.objects.filter(store=store, bc_order_id=order_id)
-        .select_related("capture")
-        .first()
-    )
-    if link is not None and cart_id and link.cart_id != str(cart_id):
-        link = None
-    capture = None
-    if link is not None:
-        options = [
-            c
-            for c in (link.capture, _latest(candidates.filter(device_id=link.device_id)))
-            if c is not None and not c.is_self_referral and (c.signature_valid or c.friend_coupon)
-        ]
-        capture = max(options, key=lambda c: (c.created_at, c.id)) if options else None
+    link = order_link_for(store=store, order_id=order_id, cart_id=cart_id, customer_id=customer_id)
+    capture = link.capture if link is not None else None  # chosen from the trusted captures when linked
     if capture is None and cart_id:
         capture = _latest(candidates.filter(cart_id=str(cart_id)))
     if capture is None and customer_id:

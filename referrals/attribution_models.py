@@ -54,7 +54,11 @@ class AttributionCapture(models.Model):
 
 
 class OrderAttributionLink(models.Model):
-    """The order-confirmation page's report of which device (and cart) placed an order. First report wins."""
+    """The order-confirmation page's report that a device (with a cart, or a verified shopper) placed an order.
+
+    One row per order and device: a report can't overwrite another device's. A row is believed only when
+    its proof matches the order (referrals.attribution.link_proves_order_q).
+    """
 
     store = models.ForeignKey(
         "storefront.Store", on_delete=models.CASCADE, related_name="order_attribution_links"
@@ -69,6 +73,9 @@ class OrderAttributionLink(models.Model):
         on_delete=models.SET_NULL,
         related_name="order_links",
     )
+    bc_customer_id = models.BigIntegerField(
+        null=True, blank=True, help_text="From a verified current-customer JWT only."
+    )
     user_agent = models.CharField(max_length=512, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -76,7 +83,9 @@ class OrderAttributionLink(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["store", "bc_order_id"], name="uniq_order_attribution_link")
+            models.UniqueConstraint(
+                fields=["store", "bc_order_id", "device_id"], name="uniq_order_attribution_link_device"
+            )
         ]
         indexes = [models.Index(fields=["store", "device_id"], name="orderlink_store_device")]
 

@@ -37,6 +37,7 @@ from storefront.bigcommerce import BigCommerceError
 from storefront.models import Store
 from storefront.queueing import task_enqueue_on_commit
 
+from .attribution import order_link_for
 from .identity import friendbuy_customer_id, normalize_email
 from .lifecycle import documents_just_fetched, order_event_recorded
 from .models import (
@@ -66,7 +67,8 @@ def _addresses(addresses) -> tuple[tuple[str, ...], str]:
 
 
 def _attribution_link(snapshot: OrderSnapshot) -> OrderAttributionLink | None:
-    return OrderAttributionLink.objects.filter(store=snapshot.store, bc_order_id=snapshot.bc_order_id).first()
+    return order_link_for(store=snapshot.store, order_id=snapshot.bc_order_id, cart_id=snapshot.cart_id,
+                          customer_id=snapshot.customer_id)
 
 
 _UNKNOWN = object()

@@ -21,10 +21,10 @@ from django.utils import timezone
 from coupons.models import Redemption
 from storefront.models import Store
 
+from .attribution import accepted_referral_links
 from .models import (
     CampaignDay,
     ManualAttribution,
-    OrderAttributionLink,
     OrderSnapshot,
     OutboxEvent,
     ReportDay,
@@ -44,9 +44,7 @@ def _referred_among(store_id: int, orders) -> tuple[Q, Q]:
     index lookups per source table instead of hashing every referral the store ever had."""
     pairs = list(orders.values_list("pk", "bc_order_id"))
     numbers = [number for _, number in pairs]
-    trusted = Q(capture__signature_valid=True, capture__is_self_referral=False) | ~Q(capture__friend_coupon="")
-    referred = set(OrderAttributionLink.objects.filter(store_id=store_id, bc_order_id__in=numbers).filter(trusted)
-                   .values_list("bc_order_id", flat=True))
+    referred = set(accepted_referral_links(store_id=store_id, order_ids=numbers).values_list("bc_order_id", flat=True))
     referred |= set(Redemption.objects.filter(store_id=store_id, bc_order_id__in=numbers)
                     .values_list("bc_order_id", flat=True))
     referred |= set(Reward.objects.filter(store_id=store_id, recipient=Reward.Recipient.ADVOCATE,

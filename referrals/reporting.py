@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from coupons.models import Redemption
 
+from .attribution import accepted_referral_links
 from .models import (
     CampaignDay,
     FriendbuyAnalyticsDay,
     ManualAttribution,
-    OrderAttributionLink,
     ReportDay,
     Reward,
 )
@@ -73,12 +73,10 @@ def report_session():
 
 def referred_order_ids(*, store_id: int):
     """The ids of a store's referred orders, as one UNION subquery (PostgreSQL plans it as a hashed
-    semi-join). An order is referred when it carried a trusted attribution (device link to a verified
-    capture, or a friend coupon), used one of our codes, earned an advocate reward, or support linked
-    it by hand."""
-    links = OrderAttributionLink.objects.filter(store_id=store_id).filter(
-        Q(capture__signature_valid=True, capture__is_self_referral=False) | ~Q(capture__friend_coupon="")
-    ).values("bc_order_id").order_by()
+    semi-join). An order is referred when a link attribution accepts credits it (a link that proves the
+    order, to a signed referral: referrals.attribution.accepted_referral_links), it used one of our codes,
+    earned an advocate reward, or support linked it by hand."""
+    links = accepted_referral_links(store_id=store_id).values("bc_order_id").order_by()
     redeemed = Redemption.objects.filter(store_id=store_id).values("bc_order_id").order_by()
     earned = Reward.objects.filter(store_id=store_id, recipient=Reward.Recipient.ADVOCATE,
                                    bc_order_id__isnull=False).values("bc_order_id").order_by()

@@ -19,6 +19,7 @@ from coupons.models import CouponCode, Redemption
 from fraud.models import Assessment
 from storefront.models import Store, WebhookDelivery
 
+from .attribution import order_link_for
 from .identity import normalize_email
 from .models import (
     AttributionCapture,
@@ -26,7 +27,6 @@ from .models import (
     FriendbuyDelivery,
     FriendCode,
     ManualAttribution,
-    OrderAttributionLink,
     OrderEvent,
     OrderSnapshot,
     OutboxEvent,
@@ -227,9 +227,8 @@ class CustomerFile:
 
 def _signals(orders: list[OrderSnapshot], *, store: Store, outbox: list[OutboxEvent],
              manual: list[ManualAttribution]) -> list[OrderSignals]:
-    ids = [o.bc_order_id for o in orders]
-    links = {link.bc_order_id: link for link in OrderAttributionLink.objects.select_related("capture").filter(
-        store=store, bc_order_id__in=ids)}
+    links = {o.bc_order_id: order_link_for(store=store, order_id=o.bc_order_id, cart_id=o.cart_id,
+                                           customer_id=o.customer_id) for o in orders}
     purchases = {e.order_id: e for e in outbox if e.kind == OutboxEvent.Kind.PURCHASE
                  and e.natural_key.startswith("purchase:")}
     manual_by_order = {m.bc_order_id: m for m in manual}

@@ -74,8 +74,11 @@ class Builder:
             store=self.store, device_id=f"dev-{order.bc_order_id}", cart_id="", email=order.email,
             attribution_id=f"att-{order.bc_order_id}", referral_code=referral_code, campaign_id=campaign_id,
             advocate_customer_id=advocate, signature_valid=True)
+        if not order.cart_id:  # the link proves its order by the order's cart, as the storefront reports it
+            order.cart_id = f"cart-{order.bc_order_id}"
+            order.save(update_fields=["cart_id"])
         OrderAttributionLink.objects.create(store=self.store, bc_order_id=order.bc_order_id,
-                                            device_id=capture.device_id, capture=capture)
+                                            device_id=capture.device_id, cart_id=order.cart_id, capture=capture)
         return capture
 
     def promotion(self) -> Promotion:

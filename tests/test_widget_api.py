@@ -202,16 +202,24 @@ def test_unknown_store_gets_404(client, storefront_world):
     assert_error_shape(response, 404, "store_not_found")
 
 
-def test_order_link_first_report_wins(client, storefront_world):
+def test_order_link_each_devices_first_report_wins_and_another_device_overwrites_nothing(client, storefront_world):
     body = capture_body(storefront_world, cartId="cart-9")
     post(client, storefront_world, "capture", body)
     link = {"orderId": 100, "deviceId": body["deviceId"], "cartId": "cart-9", "userAgent": "UA"}
     assert post(client, storefront_world, "orders/link", link).status_code == 201
-    forged = {**link, "deviceId": str(uuid.uuid4()), "cartId": "other"}
-    again = post(client, storefront_world, "orders/link", forged)
+    again = post(client, storefront_world, "orders/link", {**link, "cartId": "other"})
     assert again.status_code == 200 and again.json() == {"linked": True, "created": False}
-    row = OrderAttributionLink.objects.get()
-    assert row.device_id == body["deviceId"] and row.capture is not None
+    forged = post(client, storefront_world, "orders/link", {**link, "deviceId": str(uuid.uuid4()), "cartId": "x"})
+    assert forged.status_code == 201
+    row = OrderAttributionLink.objects.get(device_id=body["deviceId"])
+    assert row.cart_id == "cart-9" and row.capture is not None
+    assert OrderAttributionLink.objects.count() == 2
+
+
+def test_order_link_with_a_forged_customer_jwt_is_refused(client, storefront_world):
+    link = {"orderId": 100, "deviceId": str(uuid.uuid4()), "customerJwt": storefront_world.jwt(aud="nope")}
+    assert_error_shape(post(client, storefront_world, "orders/link", link), 401)
+    assert not OrderAttributionLink.objects.exists()
 
 
 # --- CORS, throttles ----------------------------------------------------------------------------

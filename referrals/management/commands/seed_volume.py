@@ -179,7 +179,7 @@ def _order_batch(*, store, rng, start, size, order_base, cust_base, identity_ids
             store=store, bc_order_id=order_base + i, identity_id=identity_ids[k], status_id=status, status_label=label,
             payment_status="captured" if paid else "", subtotal_ex_tax=subtotal, subtotal_inc_tax=total,
             total_ex_tax=subtotal, total_inc_tax=total, currency_code=currency, default_currency_code=currency,
-            store_default_currency_code="USD", exchange_rate=rate,
+            store_default_currency_code="USD", exchange_rate=rate, cart_id=f"cart-{order_base + i}",
             default_currency_total=(total / rate).quantize(Decimal("0.0001")), customer_id=number, email=email,
             normalized_email=email.replace("shopper.", "shopper") if k % 3 == 0 else email,
             billing_first_name="Shopper", billing_last_name=str(number), ip_address="203.0.113.7",
