@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from . import services
 from .jwt import InvalidSignedPayload, verify_signed_payload_jwt
+from .jwt_replay import signed_payload_use_once
 from .session import error_page, session_login
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,11 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
 @require_GET
 @xframe_options_exempt
 def load_callback(request: HttpRequest) -> HttpResponse:
-    """GET /bigcommerce/load?signed_payload_jwt=: a control-panel user opens the app."""
+    """GET /bigcommerce/load?signed_payload_jwt=: a control-panel user opens the app (each link once)."""
     try:
-        store_user = services.store_user_load(claims=_verified_claims(request))
+        claims = _verified_claims(request)
+        signed_payload_use_once(claims=claims)
+        store_user = services.store_user_load(claims=claims)
     except InvalidSignedPayload as exc:
         logger.warning("Refused /load: %s", exc.message)
         return error_page(request, status=401, title="This link could not be verified",
