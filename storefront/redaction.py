@@ -104,8 +104,10 @@ def _forms(values: Iterable[str] | None) -> Forms:
     return _known_forms() if values is None else _forms_of(tuple(sorted({v for v in values if _usable(v)})))
 
 
-# Bearer tokens, X-Auth-Token values and JWT-shaped strings, whether or not the process knows them.
+# Bearer tokens, X-Auth-Token values, JWT-shaped strings and the control panel's signed query parameters
+# (the install `code`, `signed_payload`, `signed_payload_jwt`, e.g. in a request line), known or not.
 _PATTERNS = [
+    re.compile(r"(?i)([?&](?:code|signed_payload|signed_payload_jwt)=)[^&\s\"']+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?i)(x-auth-token['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9._-]{8,}"),
     re.compile(r"()eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),

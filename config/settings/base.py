@@ -197,7 +197,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # runserver's request lines go through the redacting handler too (Django's own handler would print
+    # /bigcommerce/load?signed_payload_jwt=… as is); gunicorn's access log format is in gunicorn.conf.py.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The widget API's OpenAPI schema (/api/schema/) and docs (/api/docs/, offline through the sidecar).
