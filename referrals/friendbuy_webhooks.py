@@ -19,7 +19,7 @@ import logging
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
@@ -36,6 +36,7 @@ from storefront.inbound_limits import unauthenticated_call_allowed
 from storefront.models import Store
 from storefront.queueing import task_enqueue_on_commit
 
+from .currencies import ISO_4217
 from .models import (
     EmailOptOut,
     FriendbuyDelivery,
@@ -152,11 +153,23 @@ def parse_reward_amount(value) -> Decimal:
         raise InvalidItem(f"Non-numeric amount: {value!r}") from exc
     if not amount.is_finite():
         raise InvalidItem(f"Non-numeric amount: {value!r}")
-    if amount <= 0:
-        raise InvalidItem(f"Amount must be positive: {value!r}")
     if amount > MAX_REWARD_AMOUNT:
         raise InvalidItem(f"Amount is implausibly large: {value!r}")
-    return amount.quantize(Decimal("0.01"))
+    # Quantised first, so 0.001 is refused as the 0.00 it would be stored as.
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if amount <= 0:
+        raise InvalidItem(f"Amount must be at least 0.01: {value!r}")
+    return amount
+
+
+def parse_reward_unit(value) -> str:
+    """rewardUnit: "%", an ISO 4217 currency code (upper-cased), or empty; anything else is refused."""
+    unit = str(value if value is not None else "").strip()
+    if unit in ("", "%"):
+        return unit
+    if unit.upper() in ISO_4217:
+        return unit.upper()
+    raise InvalidItem(f"rewardUnit must be '%' or an ISO 4217 currency code: {unit[:20]!r}")
 
 
 def _process_reward(store: Store, delivery: FriendbuyDelivery, recipient: str, item: dict) -> tuple[str, str, str]:
@@ -167,7 +180,7 @@ def _process_reward(store: Store, delivery: FriendbuyDelivery, recipient: str, i
         raise InvalidItem("rewardId is missing")
     raw_amount = item.get("rewardAmount", item.get("amount"))
     amount = parse_reward_amount(raw_amount)
-    unit = str(item.get("rewardUnit") or "").strip()
+    unit = parse_reward_unit(item.get("rewardUnit"))
     if unit == "%" and amount > 100:
         raise InvalidItem(f"Percentage above 100: {raw_amount!r}")
     reward, created = reward_record(store=store, recipient=recipient, item=item, amount=amount, delivery=delivery)

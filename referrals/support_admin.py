@@ -35,7 +35,7 @@ from .models import (
     SupportLookup,
     SupportReports,
 )
-from .report_views import report_context, report_csv
+from .report_views import BadReportWindow, report_context, report_csv
 from .support_selectors import customer_file, support_search
 
 # --- the audit log ---------------------------------------------------------------------------------------
@@ -256,9 +256,12 @@ def reports_view(request: HttpRequest) -> HttpResponse:
     context = {**admin.site.each_context(request), "title": "Referral reports", "stores": stores,
                "store_param": True}
     if store is not None:
-        if request.GET.get("format") == "csv":
-            return report_csv(store=store, params=request.GET)
-        context.update(report_context(store=store, params=request.GET))
+        try:
+            if request.GET.get("format") == "csv":
+                return report_csv(store=store, params=request.GET)
+            context.update(report_context(store=store, params=request.GET))
+        except BadReportWindow as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return TemplateResponse(request, "admin/support/reports.html", context)
 
 

@@ -100,6 +100,22 @@ def test_merchant_page_links_to_the_reports(client, installed_store, load_app):
     assert 'href="/app/reports/"' in client.get("/app/").content.decode()
 
 
+@pytest.mark.parametrize("params, says", [
+    ({"end": "9999-12-31"}, "end must be between"),
+    ({"start": "0001-01-01"}, "start must be between"),
+    ({"start": "2026-02-30"}, "start must be a date"),
+    ({"start": "2026-05-01", "end": "2026-04-01"}, "start must not be after end"),
+    ({"start": "2000-01-01", "end": "2026-01-01"}, "at most"),
+    ({"end": "9999-12-31", "format": "csv"}, "end must be between"),
+])
+def test_report_dates_out_of_bounds_are_a_clear_400(client, installed_store, load_app, support_client, params, says):
+    load_app()
+    page = client.get("/app/reports/", params)
+    assert page.status_code == 400 and says in page.content.decode()
+    staff = support_client.get("/admin/support/reports/", {"store": installed_store.pk, **params})
+    assert staff.status_code == 400 and says in staff.content.decode()
+
+
 def test_reports_need_a_merchant_session(client, db):
     assert client.get("/app/reports/").status_code == 401
 
