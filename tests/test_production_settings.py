@@ -15,6 +15,7 @@ GOOD = {
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "BIGCOMMERCE_CLIENT_ID": "ci",
     "BIGCOMMERCE_CLIENT_SECRET": "ci-secret",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",  # production runs a worker; nothing connects at start
 }
 
 
