@@ -82,7 +82,8 @@ class FriendbuyRateLimited(FriendbuyError):
 
 
 class FriendbuyServerError(FriendbuyError):
-    """5xx after every retry, or no response at all (timeouts, connection errors)."""
+    """5xx, or no response at all (timeouts, connection errors), after the transport's safe retries
+    (a POST that may have arrived is not resent there: the caller's layer retries it)."""
 
 
 _ERRORS_BY_STATUS: dict[int, type[FriendbuyError]] = {
@@ -262,8 +263,12 @@ class FriendbuyClient:
         self._fetch_token()
 
     def _fetch_token(self) -> str:
+        # A token call changes nothing at Friendbuy, so the transport may repeat it like a GET.
         response = self._send(
-            "POST", "/authorization", json_body={"key": self._api_key, "secret": self._api_secret}
+            "POST",
+            "/authorization",
+            json_body={"key": self._api_key, "secret": self._api_secret},
+            idempotent=True,
         )
         body = _body(response)
         if response.status_code in (400, 401, 403, 422):
@@ -312,6 +317,7 @@ class FriendbuyClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         token: str | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         try:
@@ -322,6 +328,7 @@ class FriendbuyClient:
                 json_body=to_json(json_body) if json_body is not None else None,
                 headers=headers,
                 rate_limit_wait=retry_after_seconds,
+                idempotent=idempotent,
             )
         except HttpError as exc:
             raise FriendbuyServerError(
@@ -336,13 +343,16 @@ class FriendbuyClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         none_on_404: bool = False,
+        idempotent: bool | None = None,
     ) -> Any:
-        """An authenticated call: on 401 the token is dropped, re-fetched once and the call retried once."""
-        response = self._send(method, path, params=params, json_body=json_body, token=self.authorize())
+        """An authenticated call: on 401 the token is dropped, re-fetched once and the call retried once
+        (a 401 is refused before anything is done, so any method may be sent again)."""
+        send = {"params": params, "json_body": json_body, "idempotent": idempotent}
+        response = self._send(method, path, token=self.authorize(), **send)
         if response.status_code == 401:
             logger.warning("Friendbuy answered 401 to %s %s; re-authorizing once and retrying.", method, path)
             self._tokens.clear()
-            response = self._send(method, path, params=params, json_body=json_body, token=self._fetch_token())
+            response = self._send(method, path, token=self._fetch_token(), **send)
         if _is_success(response):
             body = _body(response)
             return body if body is not None else {}
@@ -388,8 +398,11 @@ class FriendbuyClient:
         return self._call("POST", "/customer", json_body=payload)
 
     def create_referral_link(self, payload: dict) -> dict:
-        """POST /personal-referral-link (create-or-return-existing) → {link, referralCode, createdOn}."""
-        return self._call("POST", "/personal-referral-link", json_body=payload)
+        """POST /personal-referral-link (create-or-return-existing) → {link, referralCode, createdOn}.
+
+        Create-or-return-existing means a repeat answers the same link, so the transport may resend it.
+        """
+        return self._call("POST", "/personal-referral-link", json_body=payload, idempotent=True)
 
     # -- analytics (reference §2.7) --------------------------------------------------------------
 

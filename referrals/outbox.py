@@ -4,8 +4,10 @@ Friendbuy has no idempotency key (reference friendbuy §2.3), so "once" is ours 
 * one row per (store, kind, natural_key) — a database constraint, so concurrent writers insert once;
 * a row is claimed (pending → sending, with a lease in `next_attempt_at`) in a short transaction
   before the HTTP call, so two workers never send the same row;
-* 429, 5xx, timeouts and "not connected" go back to pending with exponential backoff and jitter;
-  other 4xx are dead at once (Friendbuy refused the payload; retrying cannot help), response kept;
+* this is the one layer that retries these POSTs: the transport does not resend a POST that may have
+  arrived (storefront.http). 429, 5xx, timeouts and "not connected" go back to pending on the shared
+  schedule (storefront.backoff); other 4xx are dead at once (Friendbuy refused the payload; retrying
+  cannot help), response kept; every attempt is one OutboundCall row;
 * after `MAX_ATTEMPTS` (≈ a day of backoff) a row is dead; dead and failed rows are replayable.
 
 A worker that dies mid-call leaves a `sending` row whose lease expires; `outbox_dispatch_due`
@@ -15,7 +17,6 @@ then sends it again. That is the one window where Friendbuy could see a call twi
 from __future__ import annotations
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from storefront.backoff import Backoff
 from storefront.queueing import task_enqueue_on_commit
 from storefront.redaction import scrubbing
 
@@ -33,23 +35,13 @@ from .models import FriendbuyConnection, OutboxEvent
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-BASE_DELAY = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
-MAX_DELAY = timedelta(hours=6)
+# OUTBOX_RETRY_BASE_SECONDS (60) doubling to 6 h: 12 attempts span roughly a day.
+RETRY_SCHEDULE = Backoff(base=settings.OUTBOX_RETRY_BASE_SECONDS, cap=6 * 60 * 60)
 SEND_LEASE = timedelta(minutes=5)
 DUE_BATCH = 100
 # Fields of a stored payload that identify a person; blanked by privacy erasure.
 PERSONAL_FIELDS = ("email", "firstName", "lastName", "ipAddress", "userAgent")
 PERSONAL_PROPERTIES = ("emailNormalizedHash", "deviceId")
-
-
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next try after `attempts` failures: 1 min doubling to 6 h, "equal jitter".
-
-    Half the delay is fixed and half random, so a Friendbuy outage doesn't end in a thundering herd
-    yet the schedule stays predictable: 12 attempts span roughly a day.
-    """
-    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
-    return ceiling / 2 + ceiling / 2 * random.random()
 
 
 def outbox_enqueue(
@@ -122,7 +114,8 @@ def _retry_later(event: OutboxEvent, *, status: int | None, response, error: str
     if event.attempts >= MAX_ATTEMPTS:
         state, next_at = OutboxEvent.State.DEAD, None
     else:
-        state, next_at = OutboxEvent.State.PENDING, timezone.now() + backoff(event.attempts)
+        state = OutboxEvent.State.PENDING
+        next_at = RETRY_SCHEDULE.next_attempt_at(event.attempts, now=timezone.now())
     _finish(event, state=state, status=status, response=response, error=error, next_attempt_at=next_at)
 
 
@@ -170,7 +163,7 @@ def _deliver(event: OutboxEvent) -> OutboxEvent:
             error=f"{type(exc).__name__}: {exc}",
             next_attempt_at=None
             if state == OutboxEvent.State.DEAD
-            else timezone.now() + backoff(event.attempts),
+            else RETRY_SCHEDULE.next_attempt_at(event.attempts, now=timezone.now()),
         )
         return event
     _finish(event, state=OutboxEvent.State.SENT, status=200, response=body)

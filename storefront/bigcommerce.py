@@ -128,7 +128,8 @@ class BigCommerceRateLimited(BigCommerceError):
 
 
 class BigCommerceServerError(BigCommerceError):
-    """5xx after every retry, or no response at all (timeouts, connection errors)."""
+    """5xx, or no response at all (timeouts, connection errors), after the transport's safe retries
+    (a POST that may have arrived is not resent there: the caller's layer retries it)."""
 
 
 def describe_error_body(body: Any) -> tuple[str, Any]:

@@ -1,14 +1,23 @@
-"""One HTTP session per integration: timeouts, no redirects, retries with backoff, every attempt recorded.
+"""One HTTP session per integration: timeouts, no redirects, safe retries with backoff, every attempt recorded.
 
 Knows HTTP and nothing of the domain: the caller passes a `recorder` that persists each attempt
 (storefront.services.outbound_call_record writes the OutboundCall row).
+
+One retry layer per call: this transport resends only what cannot have been acted on twice.
+* Any method: a connection that was never made (refused, DNS, connect timeout: nothing was sent)
+  and 429 (the API refused the request unprocessed), honouring the API's wait when it gives one.
+* Idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE), or a POST the caller declares safe to repeat
+  (`idempotent=True`, e.g. Friendbuy's token call): also 5xx and read timeouts or broken connections.
+* A POST that may have arrived (read timeout, 5xx, connection lost mid-call) is never resent here:
+  the caller's layer owns that retry with its own schedule and records (the outbox for Friendbuy
+  events; the minting reconciliation, which finds a code BigCommerce created before re-creating it).
+* Never any other 4xx.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,11 +29,15 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+from urllib3.exceptions import ConnectTimeoutError
 
+from .backoff import Backoff
 from .redaction import header_secrets, redact_data, redact_headers, scrub, scrub_data, scrubbed_here
 
 USER_AGENT = "bc-friendbuy-connector/0.1 (+https://github.com/)"
 MAX_STORED_BODY = 64 * 1024
+# RFC 9110 §9.2.2 (TRACE left out: never sent): repeating one of these has the effect of sending it once.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,8 @@ class RetryPolicy:
         return cls(**settings.HTTP_RETRY)
 
     def backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter (AWS architecture blog): 0..base*2^(attempt-1), capped."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(0, ceiling)
+        """Seconds to wait after the `attempt`-th failed attempt (storefront.backoff's schedule)."""
+        return Backoff(base=self.base_delay, cap=self.max_delay).delay(attempt)
 
 
 class HttpError(Exception):
@@ -75,6 +87,33 @@ class HttpError(Exception):
         self.status = status
         self.body = scrub_data(body)
         self.retryable = retryable
+
+
+# Raised by requests when no usable answer came back: the request was maybe sent, maybe not.
+_NO_ANSWER = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request provably never left: the connection itself failed (refused, DNS, connect
+    timeout). A read timeout or a connection lost after connecting may have delivered it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    # requests wraps urllib3's MaxRetryError, whose `reason` is what failed; NewConnectionError and
+    # NameResolutionError are ConnectTimeoutError subclasses in urllib3 2.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ConnectTimeoutError)
+
+
+def may_resend(*, idempotent: bool, status: int | None, sent: bool) -> bool:
+    """The transport's retry rule for one failed attempt (see the module docstring).
+
+    `status` None: no answer; `sent` False: the request provably never left.
+    """
+    if status is None:
+        return idempotent or not sent
+    if status == 429:
+        return True
+    return status >= 500 and idempotent
 
 
 def build_session() -> requests.Session:
@@ -171,21 +210,24 @@ class HttpTransport:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         rate_limit_wait: Callable[[requests.Response], float | None] = lambda response: None,
-        retry: bool = True,
+        idempotent: bool | None = None,
     ) -> requests.Response:
         """Return the final response (any status) or raise HttpError after the last failed attempt.
 
-        Retries 429 (waiting what `rate_limit_wait` reads from the response, else backoff), 5xx and
-        timeouts/connection errors with exponential backoff and jitter; never other 4xx.
+        Resends by the rules of the module docstring (`may_resend`), waiting what `rate_limit_wait`
+        reads from a 429, else the backoff. `idempotent`: True for a POST that is safe to repeat;
+        by default, whether the method is idempotent.
         """
         url = self.base_url + path
         all_headers = {**self.headers, **(headers or {})}
         if json_body is not None:
             all_headers["Content-Type"] = "application/json"
-        attempts = self.retry.max_attempts if retry else 1
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        attempts = self.retry.max_attempts
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
-            response, error = None, ""
+            response, error, sent = None, "", True
             try:
                 response = self.session.request(
                     method,
@@ -197,8 +239,9 @@ class HttpTransport:
                     allow_redirects=False,
                     proxies=environment_proxies(self._origin),
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except _NO_ANSWER as exc:
                 error = f"{type(exc).__name__}: {exc}"
+                sent = not never_sent(exc)
             duration_ms = int((time.monotonic() - started) * 1000)
             status = response.status_code if response is not None else None
             self._record(
@@ -214,10 +257,9 @@ class HttpTransport:
                 json_body,
                 _decode(response) if response is not None else None,
             )
-            retryable = response is None or status == 429 or status >= 500
-            if not retryable:
+            if response is not None and status < 400:
                 return response
-            if attempt == attempts:
+            if not may_resend(idempotent=idempotent, status=status, sent=sent) or attempt == attempts:
                 break
             wait = rate_limit_wait(response) if response is not None and status == 429 else None
             self.sleep(min(wait, self.retry.max_delay) if wait is not None else self.retry.backoff(attempt))

@@ -139,26 +139,50 @@ def test_check_credentials_passes_for_valid_credentials(friendbuy_client, friend
     assert FakeToken.objects.filter(token=friendbuy_connection.access_token).exists()
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        {"status": 429, "times": 2},
-        {"status": 503, "times": 2},
-        {"status": 500, "times": 1},
-        {"timeout": True, "times": 2},
-    ],
-)
-def test_transient_failures_are_retried_until_the_call_succeeds(friendbuy_client, friendbuy_merchant, fault):
+def test_429_is_resent_even_for_a_purchase_until_the_call_succeeds(friendbuy_client, friendbuy_merchant):
+    # A 429 was refused unprocessed: resending cannot record the purchase twice.
     friendbuy_client.authorize()
-    faults.inject(service="friendbuy", path_contains="/event/purchase", **fault)
+    faults.inject(service="friendbuy", status=429, times=2, path_contains="/event/purchase")
 
     result = friendbuy_client.track_purchase(purchase())
 
     assert "eventId" in result
-    attempts = calls("/event/purchase")
-    assert len(attempts) == fault["times"] + 1
-    assert attempts[-1].status == 201
+    assert [call.status for call in calls("/event/purchase")] == [429, 429, 201]
     assert len(world.events(friendbuy_merchant, "purchase")) == 1
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"status": 500}, {"timeout": True}])
+def test_a_purchase_that_may_have_arrived_is_not_resent_by_the_client(friendbuy_client, fault):
+    # 5xx or a read timeout: Friendbuy may have recorded it; the outbox owns the retry.
+    friendbuy_client.authorize()
+    faults.inject(service="friendbuy", path_contains="/event/purchase", times=3, **fault)
+
+    with pytest.raises(FriendbuyServerError) as caught:
+        friendbuy_client.track_purchase(purchase())
+
+    assert caught.value.retryable is True
+    assert len(calls("/event/purchase")) == 1
+
+
+@pytest.mark.parametrize("fault", [{"status": 503, "times": 2}, {"status": 500, "times": 1},
+                                   {"timeout": True, "times": 2}])
+def test_a_get_is_resent_after_5xx_and_timeouts_until_it_succeeds(friendbuy_client, friendbuy_merchant, fault):
+    friendbuy_client.authorize()
+    world.set_ledger_balance(friendbuy_merchant, customer_id="5", total="12.50")
+    faults.inject(service="friendbuy", path_contains="/ledger-balance", **fault)
+
+    assert friendbuy_client.get_ledger_balance(customer_id="5")["total"] is not None
+
+    attempts = calls("/ledger-balance")
+    assert len(attempts) == fault["times"] + 1 and attempts[-1].status == 200
+
+
+def test_the_token_call_opts_in_to_resending_after_a_5xx(friendbuy_client):
+    # POST /authorization changes nothing at Friendbuy, so it is resent like a GET.
+    faults.inject(service="friendbuy", status=503, times=2, path_contains="/authorization")
+
+    assert friendbuy_client.authorize()
+    assert [call.status for call in calls("/authorization")] == [503, 503, 200]
 
 
 def test_retry_after_is_honoured_when_friendbuy_sends_it(friendbuy_merchant):
@@ -194,14 +218,14 @@ def test_rate_limiting_that_outlasts_the_retries_raises_rate_limited(friendbuy_c
 
 def test_server_errors_and_timeouts_that_outlast_the_retries_are_retryable_server_errors(friendbuy_client):
     friendbuy_client.authorize()
-    faults.inject(service="friendbuy", timeout=True, times=10, path_contains="/event/purchase")
+    faults.inject(service="friendbuy", timeout=True, times=10, path_contains="/ledger-balance")
 
     with pytest.raises(FriendbuyServerError) as caught:
-        friendbuy_client.track_purchase(purchase())
+        friendbuy_client.get_ledger_balance(customer_id="5")
 
     assert caught.value.retryable is True
-    assert len(calls("/event/purchase")) == 5
-    assert all("Timeout" in call.error for call in calls("/event/purchase"))
+    assert len(calls("/ledger-balance")) == 5
+    assert all("Timeout" in call.error for call in calls("/ledger-balance"))
 
 
 def test_a_400_is_not_retried_and_carries_friendbuys_message_and_reference(friendbuy_client):
