@@ -16,6 +16,8 @@ from storefront.admin_base import (
 from storefront.admin_retention import RetentionNoticeMixin
 from storefront.bigcommerce import BigCommerceError
 
+from .friendbuy_webhooks import MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS
+from .friendbuy_webhooks import deliveries_replay
 from .models import (
     FriendbuyDelivery,
     FriendbuyWebhookItem,
@@ -131,22 +133,39 @@ class WebhookItemInline(ReadOnlyInline):
 
 @admin.register(FriendbuyDelivery)
 class FriendbuyDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
-    list_display = ("id", "store", "kind", "event_type", "valid", "status", "http_status", "remote_ip",
-                    "received_at", "processed_at")
+    list_display = ("id", "store", "kind", "event_type", "valid", "status", "http_status", "attempts",
+                    "next_attempt_at", "remote_ip", "received_at", "processed_at")
     list_filter = ("kind", "status", "valid", "event_type", "store")
     search_fields = ("webhook_id", "public_id", "body")
     inlines = [WebhookItemInline]
     actions = ["replay"]
 
+    def changelist_view(self, request, extra_context=None):
+        dead = FriendbuyDelivery.objects.filter(status=FriendbuyDelivery.Status.DEAD).count()
+        if dead and request.method == "GET":
+            self.message_user(request, f"{dead} dead letter(s): deliveries whose processing failed "
+                              f"{WEBHOOK_MAX_ATTEMPTS} times. Filter by status \"Dead letter\", fix the cause, "
+                              "then replay them.", messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
     @admin.action(description="Replay processing (safe: rewards are deduplicated)", permissions=["support"])
     def replay(self, request, queryset):
-        from .friendbuy_webhooks import delivery_process
-
-        count = 0
-        for delivery in queryset.filter(valid=True, kind=FriendbuyDelivery.Kind.WEBHOOK):
-            delivery_process(delivery_id=delivery.pk)
-            count += 1
-        self.message_user(request, f"Replayed {count} deliveries.")
+        page = confirm_action(
+            self, request, objects=queryset[:200], action="replay", title="Replay Friendbuy deliveries?",
+            explanation=("Every item of each verified webhook is processed again. Rewards already known are "
+                         "not recorded or minted twice. Dead letters get one more attempt. Validation "
+                         "callbacks and rejected calls are skipped."),
+            confirm_label="Yes, replay them",
+        )
+        if page is not None:
+            return page
+        eligible = list(queryset.filter(valid=True, kind=FriendbuyDelivery.Kind.WEBHOOK).exclude(store=None))
+        replayed = deliveries_replay(delivery_ids=[delivery.pk for delivery in eligible])
+        for delivery in eligible:
+            self.log_change(request, delivery, "Replayed from the admin.")
+        self.message_user(request, f"Replayed {replayed} of {queryset.count()} selected deliveries.",
+                          messages.SUCCESS)
+        return None
 
 
 @admin.register(ValidationCallback)

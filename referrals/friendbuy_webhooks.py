@@ -11,6 +11,11 @@ retry every 15 minutes for 24 hours (reference §3.1), and a retry cannot fix a 
 not a JSON envelope (or nested deeper than storefront.bounded_json allows), 413 for a body over
 1 MiB, 429 for an unauthenticated caller over INBOUND_UNAUTHENTICATED_RATE (not recorded).
 Verified bodies are stored whole, the others as size, SHA-256 and first 1 KB (inbound_evidence).
+
+Processing failures (an item whose work raised: a bug, the database) leave the delivery "failed" with
+`next_attempt_at` on the shared schedule (storefront.backoff); `deliveries_retry_due` (beat) runs it
+again, and sweeps up verified deliveries whose processing was never queued. After MAX_ATTEMPTS it is a
+dead letter, counted in the admin and replayable there or with `manage.py replay --queue friendbuy`.
 """
 from __future__ import annotations
 
@@ -19,9 +24,11 @@ import logging
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +36,7 @@ from django.views.decorators.http import require_POST
 
 from coupons.codes import canonical
 from coupons.services import pool_code_hand_out
+from storefront.backoff import Backoff
 from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
 from storefront.client_ip import client_ip
 from storefront.inbound_evidence import body_evidence, headers_evidence
@@ -55,6 +63,14 @@ REWARD_TYPES = {"advocateReward": Reward.Recipient.ADVOCATE, "friendIncentive": 
 # Loyalty-product webhooks we keep as evidence without acting on them (reference §3.3).
 RECORDED_TYPES = {"ledgerTransaction", "customerUpdate", "receipt"}
 D = FriendbuyDelivery
+# 1 min doubling to 6 h: 12 attempts span about a day (Friendbuy itself stops retrying after 24 h).
+MAX_ATTEMPTS = 12
+RETRY_SCHEDULE = Backoff(base=60, cap=6 * 60 * 60)
+# A claimed retry is not claimed again for this long; a verified delivery still "received" this long
+# after it arrived was never queued (or its worker died).
+RETRY_LEASE = timedelta(minutes=10)
+SWEEP_AFTER = timedelta(minutes=5)
+RETRY_BATCH = 200
 
 
 # --- receiving ------------------------------------------------------------------------------------
@@ -254,13 +270,20 @@ def _process_item(store: Store, delivery: FriendbuyDelivery, kind: str, item: di
 
 
 def delivery_process(*, delivery_id: int) -> FriendbuyDelivery:
-    """Process (or re-process: replays are safe) every item of a verified webhook delivery."""
+    """Process (or re-process: replays are safe) every item of a verified webhook delivery.
+
+    The attempt is counted before the work, so a run killed mid-way still counts towards MAX_ATTEMPTS.
+    """
     delivery = FriendbuyDelivery.objects.select_related("store").get(pk=delivery_id)
     if not delivery.valid or delivery.store is None or delivery.kind != D.Kind.WEBHOOK:
         return delivery
+    FriendbuyDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
+    delivery.refresh_from_db(fields=["attempts"])
     payload = json.loads(delivery.body)
     kind = str(payload.get("type") or "")
     failures = []
+    # Items recorded by an earlier attempt (a replay, or a run that died half-way) are updated in place.
+    recorded = set(delivery.items.values_list("index", flat=True))
     for index, item in enumerate(payload.get("data") or []):
         natural_key, error = "", ""
         try:
@@ -276,14 +299,59 @@ def delivery_process(*, delivery_id: int) -> FriendbuyDelivery:
             failures.append(traceback.format_exc())
         fields = {"store": delivery.store, "type": kind[:40], "natural_key": natural_key[:120], "status": status,
                   "error": error, "data": item if isinstance(item, dict) else {"value": item}}
-        if delivery.attempts == 0:
+        if index in recorded:
+            FriendbuyWebhookItem.objects.filter(delivery=delivery, index=index).update(**fields)
+        else:
             FriendbuyWebhookItem.objects.create(delivery=delivery, index=index, **fields)
-        else:  # a replay: the items exist already
-            FriendbuyWebhookItem.objects.update_or_create(delivery=delivery, index=index, defaults=fields)
-    delivery.attempts += 1
-    delivery.processed_at = timezone.now()
-    delivery.status = D.Status.FAILED if failures else D.Status.PROCESSED
+    now = timezone.now()
+    delivery.processed_at = now
+    if not failures:
+        delivery.status, delivery.next_attempt_at = D.Status.PROCESSED, None
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = D.Status.DEAD, None
+    else:
+        delivery.status = D.Status.FAILED
+        delivery.next_attempt_at = RETRY_SCHEDULE.next_attempt_at(delivery.attempts, now=now)
     delivery.error = f"{len(failures)} item(s) failed" if failures else ""
     delivery.traceback = "\n".join(failures)[:20000]
-    delivery.save(update_fields=["attempts", "processed_at", "status", "error", "traceback"])
+    delivery.save(update_fields=["processed_at", "status", "next_attempt_at", "error", "traceback"])
     return delivery
+
+
+def _due_webhooks(now):
+    """Verified webhook deliveries to process now: failed and due, or received but never processed."""
+    failed_due = Q(status=D.Status.FAILED, next_attempt_at__lte=now)
+    never_processed = Q(status=D.Status.RECEIVED, received_at__lt=now - SWEEP_AFTER) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    return FriendbuyDelivery.objects.filter(failed_due | never_processed, valid=True, kind=D.Kind.WEBHOOK)
+
+
+def deliveries_retry_due(*, limit: int = RETRY_BATCH) -> int:
+    """Process the due deliveries (beat), oldest first; returns how many were run.
+
+    Claimed under row locks (skipping rows another run holds) with a lease in `next_attempt_at`. A
+    delivery still "received" after MAX_ATTEMPTS starts never finished any of them (its worker died each
+    time): it becomes a dead letter instead of being fed to the next worker.
+    """
+    now = timezone.now()
+    stuck = _due_webhooks(now).filter(status=D.Status.RECEIVED, attempts__gte=MAX_ATTEMPTS)
+    stuck.update(status=D.Status.DEAD, next_attempt_at=None,
+                 error=f"Processing started {MAX_ATTEMPTS} times and never finished (the worker died each time?).")
+    with transaction.atomic():
+        ids = list(_due_webhooks(now).select_for_update(skip_locked=True)
+                   .order_by("received_at", "id").values_list("pk", flat=True)[:limit])
+        FriendbuyDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + RETRY_LEASE)
+    for delivery_id in ids:
+        delivery_process(delivery_id=delivery_id)
+    return len(ids)
+
+
+def deliveries_replay(*, delivery_ids: list[int]) -> int:
+    """Process the given verified webhook deliveries again, dead letters included (one more attempt: a
+    replayed dead letter that fails again is dead again). Returns how many were replayed."""
+    ids = list(FriendbuyDelivery.objects.filter(pk__in=delivery_ids, valid=True, kind=D.Kind.WEBHOOK)
+               .exclude(store=None).values_list("pk", flat=True))
+    for delivery_id in ids:
+        delivery_process(delivery_id=delivery_id)
+    return len(ids)

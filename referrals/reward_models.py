@@ -30,7 +30,8 @@ class FriendbuyDelivery(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received (processing queued)"
         PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed (replayable)"
+        FAILED = "failed", "Failed (retried on schedule)"
+        DEAD = "dead", "Dead letter (retries used up; replayable)"
         BAD_SIGNATURE = "bad_signature", "Rejected: bad or missing signature"
         UNKNOWN_STORE = "unknown_store", "Rejected: unknown store"
         MALFORMED = "malformed", "Rejected: not a JSON envelope"
@@ -57,7 +58,9 @@ class FriendbuyDelivery(models.Model):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="What we answered.")
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Processing attempts (including replays).")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                           help_text="When a failed delivery is processed again.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

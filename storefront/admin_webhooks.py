@@ -1,10 +1,11 @@
-"""Admin for webhook subscriptions and the webhook inbox: read-only logs, replay behind a confirmation page."""
+"""Admin for webhook subscriptions and the webhook inbox: read-only logs, dead letters counted above the
+list, replay behind a confirmation page."""
 
 from django.contrib import admin, messages
 
 from .admin_base import ReadOnlyAdmin, confirm_action
 from .admin_retention import RetentionNoticeMixin
-from .handlers import deliveries_replay
+from .handlers import MAX_ATTEMPTS, deliveries_replay
 from .models import WebhookDelivery, WebhookSubscription
 
 
@@ -34,6 +35,7 @@ class WebhookDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
         "response_status",
         "valid",
         "attempts",
+        "next_attempt_at",
         "remote_ip",
     )
     list_filter = ("status", "scope", "valid", "authenticated", "signature_verified", "store")
@@ -60,6 +62,7 @@ class WebhookDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
         "error",
         "traceback",
         "attempts",
+        "next_attempt_at",
         "processed_at",
     )
     actions = ["replay_deliveries"]
@@ -68,6 +71,17 @@ class WebhookDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
         # Viewing a delivery is allowed (the change page is read-only: every field is in readonly_fields).
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        dead = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DEAD).count()
+        if dead and request.method == "GET":
+            self.message_user(
+                request,
+                f"{dead} dead letter(s): deliveries whose processing failed {MAX_ATTEMPTS} times. Filter by "
+                "status \"Dead letter\", fix the cause, then replay them.",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
     @admin.action(description="Replay selected deliveries (process again)", permissions=["support"])
     def replay_deliveries(self, request, queryset):
         page = confirm_action(
@@ -75,11 +89,11 @@ class WebhookDeliveryAdmin(RetentionNoticeMixin, ReadOnlyAdmin):
             request,
             objects=queryset[:200],
             action="replay_deliveries",
-                title="Replay webhook deliveries?",
+            title="Replay webhook deliveries?",
             explanation=(
                 "Each valid delivery is processed again: the order or customer is re-fetched from "
-                "BigCommerce. Nothing already sent to Friendbuy is sent again. Rejected and "
-                "duplicate deliveries are skipped."
+                "BigCommerce. Nothing already sent to Friendbuy is sent again. Dead letters get one "
+                "more attempt. Rejected and duplicate deliveries are skipped."
             ),
             confirm_label="Yes, replay them",
         )

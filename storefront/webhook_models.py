@@ -46,7 +46,8 @@ class WebhookDelivery(models.Model):
         PROCESSED = "processed", "Processed"
         DUPLICATE = "duplicate", "Duplicate (acknowledged, not processed)"
         REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed (retried on schedule)"
+        DEAD = "dead", "Dead letter (retries used up; replayable)"
 
     store = models.ForeignKey(
         "storefront.Store",
@@ -88,6 +89,9 @@ class WebhookDelivery(models.Model):
     traceback = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Processing attempts (including replays)."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When a failed delivery is processed again."
     )
     processed_at = models.DateTimeField(null=True, blank=True)
 
