@@ -29,11 +29,11 @@ class Backoff:
         exponent = min(_MAX_EXPONENT, max(0, failures - 1))
         return max(0.0, min(self.cap, self.base * 2**exponent))
 
-    def delay(self, failures: int) -> float:
+    def wait(self, failures: int) -> float:
         """Seconds to wait after `failures` failed attempts: between half the ceiling and the ceiling."""
         ceiling = self.ceiling(failures)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     def next_attempt_at(self, failures: int, *, now: datetime) -> datetime:
         """When the next attempt is due, `now` being when the last one failed."""
-        return now + timedelta(seconds=self.delay(failures))
+        return now + timedelta(seconds=self.wait(failures))

@@ -73,7 +73,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after the `attempt`-th failed attempt (storefront.backoff's schedule)."""
-        return Backoff(base=self.base_delay, cap=self.max_delay).delay(attempt)
+        return Backoff(base=self.base_delay, cap=self.max_delay).wait(attempt)
 
 
 class HttpError(Exception):

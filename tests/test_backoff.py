@@ -17,19 +17,19 @@ def test_the_ceiling_doubles_from_the_base_and_stops_at_the_cap():
 def test_every_delay_lies_between_half_its_ceiling_and_the_ceiling(failures):
     schedule = Backoff(base=0.5, cap=30)
     ceiling = schedule.ceiling(failures)
-    delays = [schedule.delay(failures) for _ in range(200)]
+    delays = [schedule.wait(failures) for _ in range(200)]
     assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
 
 
 def test_the_jitter_spreads_rows_that_failed_together():
     random.seed(7)
-    delays = {round(Backoff(base=60, cap=3600).delay(3), 3) for _ in range(50)}
+    delays = {round(Backoff(base=60, cap=3600).wait(3), 3) for _ in range(50)}
     assert len(delays) > 40
 
 
 def test_no_failure_yet_or_a_zero_base_waits_nothing_more_than_the_base():
     assert Backoff(base=60, cap=600).ceiling(0) == 60
-    assert Backoff(base=0, cap=0).delay(5) == 0
+    assert Backoff(base=0, cap=0).wait(5) == 0
 
 
 def test_next_attempt_at_is_now_plus_the_delay():

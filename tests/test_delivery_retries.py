@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from referrals import friendbuy_webhooks
 from referrals.models import FriendbuyDelivery, FriendbuyWebhookItem, OutboxEvent, Reward
+from referrals.tasks import rewards as reward_tasks
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
 from storefront import handlers
 from storefront.models import WebhookDelivery
+from storefront.tasks import webhooks as webhook_tasks
 from tests.fixtures_lifecycle import order_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +77,7 @@ def test_a_delivery_failing_forever_becomes_a_dead_letter_after_the_max(lc_store
     post_webhook(lc_store, order_webhook(lc_store, order["id"]))
     for _ in range(5):
         _due(WebhookDelivery)
-        handlers.deliveries_retry_due()
+        webhook_tasks.webhook_deliveries_retry()  # what beat runs every minute
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("dead", 3, None)
     assert "503" in delivery.error
@@ -146,11 +148,10 @@ def test_processing_that_never_finishes_is_dead_lettered_not_swept_forever(lc_st
     WebhookDelivery.objects.update(status="received", attempts=3,
                                    received_at=timezone.now() - timedelta(minutes=10))
 
-    dead = handlers.deliveries_dead_letter_stuck(received_before=timezone.now() - timedelta(minutes=5),
-                                                 max_attempts=3)
+    assert webhook_tasks.webhook_deliveries_sweep() == 0
 
-    assert dead == 1 and WebhookDelivery.objects.get().status == "dead"
-    assert handlers.deliveries_unprocessed(received_before=timezone.now(), max_attempts=3, limit=10) == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "dead" and "never finished" in delivery.error
 
 
 # --- Friendbuy webhook deliveries ---------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_a_friendbuy_delivery_failing_forever_becomes_a_dead_letter_then_replays
     friendbuy.reward(amount="10.00")
     for _ in range(5):
         _due(FriendbuyDelivery)
-        friendbuy_webhooks.deliveries_retry_due()
+        reward_tasks.friendbuy_deliveries_retry_task()  # what beat runs every minute
     delivery = FriendbuyDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("dead", 3, None)
     assert not Reward.objects.exists()
@@ -236,8 +237,6 @@ def test_the_replay_command_processes_dead_friendbuy_deliveries(friendbuy, crash
 
 
 def test_a_verified_friendbuy_delivery_whose_processing_was_never_queued_is_swept(friendbuy, monkeypatch):
-    from referrals import reward_tasks
-
     monkeypatch.setattr(reward_tasks.friendbuy_delivery_process_task, "delay", lambda delivery_id: None)
     friendbuy.reward(amount="10.00")
     delivery = FriendbuyDelivery.objects.get()

@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE.update({
     "rewards-expire-due": {"task": "referrals.rewards_expire_due", "schedule": 3600.0},
     "rewards-issue-pending": {"task": "referrals.rewards_issue_pending", "schedule": 900.0},
     "rewards-loyalty-events-retry": {"task": "referrals.loyalty_events_retry", "schedule": 900.0},
+    # Friendbuy deliveries whose processing failed, when due on their backoff, and those never queued.
+    "referrals-friendbuy-deliveries-retry": {"task": "referrals.friendbuy_deliveries_retry", "schedule": 60.0},
 })
 
 REST_FRAMEWORK = {
@@ -253,6 +255,11 @@ CELERY_BEAT_SCHEDULE["storefront-retention-prune"] = {
 CELERY_BEAT_SCHEDULE["storefront-webhook-deliveries-sweep"] = {
     "task": "storefront.webhook_deliveries_sweep",
     "schedule": 5 * 60,
+}
+# Webhook deliveries whose processing failed (e.g. BigCommerce 5xx on the re-fetch), when due on their backoff.
+CELERY_BEAT_SCHEDULE["storefront-webhook-deliveries-retry"] = {
+    "task": "storefront.webhook_deliveries_retry",
+    "schedule": 60,
 }
 # Seconds between sweeps for due outbox events (retries after a Friendbuy outage); shorter in a test.
 CELERY_BEAT_SCHEDULE["referrals-outbox-dispatch-due"] = {

@@ -1,29 +1,36 @@
 """Celery wrappers for rewards: process a Friendbuy webhook delivery, issue a reward's code, react to order
-events, send loyalty custom events, and the beat sweeps (expiry, unfinished issues, failed loyalty events)."""
+events, send loyalty custom events, and the beat sweeps (failed or unqueued Friendbuy deliveries, expiry,
+unfinished issues, failed loyalty events)."""
 from __future__ import annotations
-
-import random
 
 from celery import shared_task
 
 from coupons.models import CouponCode
-from referrals.friendbuy_webhooks import delivery_process
+from referrals.friendbuy_webhooks import deliveries_retry_due, delivery_process
 from referrals.models import LoyaltyEvent, OrderEvent, Reward
 from referrals.rewards import loyalty_event_send, reward_issue, rewards_expire_due, rewards_on_order_event
+from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
 
 MAX_RETRIES = 6
+# Between task retries: ~30 s, 1 min, 2 min … capped at 30 min (then the beat sweeps take over).
+RETRY_SCHEDULE = Backoff(base=30, cap=30 * 60)
 
 
 def _countdown(retries: int) -> float:
-    """Exponential backoff with jitter between task retries: ~30 s, 1 min, 2 min … capped at 30 min."""
-    ceiling = min(1800, 30 * (2 ** retries))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    """Seconds before the next run of a task that has been retried `retries` times (0 on the first failure)."""
+    return RETRY_SCHEDULE.wait(retries + 1)
 
 
 @shared_task(name="referrals.friendbuy_delivery_process")
 def friendbuy_delivery_process_task(delivery_id: int) -> str:
     return delivery_process(delivery_id=delivery_id).status
+
+
+@shared_task(name="referrals.friendbuy_deliveries_retry")
+def friendbuy_deliveries_retry_task() -> int:
+    """Process the failed Friendbuy deliveries whose next attempt is due, and those never queued."""
+    return deliveries_retry_due()
 
 
 @shared_task(bind=True, name="referrals.reward_issue", max_retries=MAX_RETRIES)

@@ -1,4 +1,5 @@
-"""Celery tasks for BigCommerce webhooks: process stored deliveries, sweep the unqueued ones, repair hooks."""
+"""Celery tasks for BigCommerce webhooks: process stored deliveries, sweep the unqueued ones, retry the failed
+ones on their schedule, repair hooks."""
 
 from datetime import timedelta
 
@@ -28,11 +29,20 @@ def process_webhook_deliveries(delivery_ids: list[int]) -> None:
 
 @shared_task(name="storefront.webhook_deliveries_sweep")
 def webhook_deliveries_sweep() -> int:
-    """Queue valid deliveries still unprocessed SWEEP_AFTER after they arrived; returns how many were queued."""
+    """Queue valid deliveries still unprocessed SWEEP_AFTER after they arrived (dead-lettering those whose
+    processing started SWEEP_MAX_ATTEMPTS times and never finished); returns how many were queued."""
+    received_before = timezone.now() - SWEEP_AFTER
+    handlers.deliveries_dead_letter_stuck(received_before=received_before, max_attempts=SWEEP_MAX_ATTEMPTS)
     delivery_ids = handlers.deliveries_unprocessed(
-        received_before=timezone.now() - SWEEP_AFTER, max_attempts=SWEEP_MAX_ATTEMPTS, limit=SWEEP_BATCH
+        received_before=received_before, max_attempts=SWEEP_MAX_ATTEMPTS, limit=SWEEP_BATCH
     )
     return webhook_deliveries_publish(delivery_ids=delivery_ids)
+
+
+@shared_task(name="storefront.webhook_deliveries_retry")
+def webhook_deliveries_retry() -> int:
+    """Process again the failed deliveries whose next attempt is due; returns how many were run."""
+    return handlers.deliveries_retry_due()
 
 
 @shared_task(name="storefront.webhooks_repair_all")
