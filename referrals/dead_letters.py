@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.urls import reverse
 
+from coupons.models import CouponCode
+from coupons.services import MAX_MINT_ATTEMPTS
 from storefront.models import WebhookDelivery
 
 from .models import FriendbuyDelivery, OutboxEvent
@@ -26,13 +29,16 @@ class DeadLetters:
 def dead_letter_counts() -> list[DeadLetters]:
     """Every queue with dead letters now, with the changelist filtered to them (one COUNT per queue)."""
     queues = (
-        ("BigCommerce webhook deliveries", WebhookDelivery, WebhookDelivery.Status.DEAD, "status"),
-        ("Friendbuy webhook deliveries", FriendbuyDelivery, FriendbuyDelivery.Status.DEAD, "status"),
-        ("Friendbuy outbox events", OutboxEvent, OutboxEvent.State.DEAD, "state"),
+        ("BigCommerce webhook deliveries", WebhookDelivery, WebhookDelivery.Status.DEAD, "status", Q()),
+        ("Friendbuy webhook deliveries", FriendbuyDelivery, FriendbuyDelivery.Status.DEAD, "status", Q()),
+        ("Friendbuy outbox events", OutboxEvent, OutboxEvent.State.DEAD, "state", Q()),
+        # The minting reconciliation stops at MAX_MINT_ATTEMPTS; the list link shows every code in minting.
+        ("coupon codes whose minting gave up", CouponCode, CouponCode.State.MINTING, "state",
+         Q(mint_attempts__gte=MAX_MINT_ATTEMPTS)),
     )
     found = []
-    for label, model, dead, field in queues:
-        count = model.objects.filter(**{field: dead}).count()
+    for label, model, dead, field, beyond in queues:
+        count = model.objects.filter(beyond, **{field: dead}).count()
         if count:
             opts = model._meta
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + f"?{field}__exact={dead}"

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from coupons.models import CouponCode
-from coupons.services import coupon_reconcile_minting
+from coupons.services import MAX_MINT_ATTEMPTS, coupon_reconcile_minting
 from referrals.models import Reward
 from sandbox.bigcommerce.models import FakeCouponCode
 from sandbox.transport import InProcessAdapter
@@ -92,3 +93,17 @@ def test_when_the_task_gives_up_the_reconciliation_adopts_the_code_without_a_sec
     assert coupon.state == CouponCode.State.ACTIVE and coupon.bc_code_id
     assert FakeCouponCode.objects.count() == 1
     assert Reward.objects.get(friendbuy_reward_id=item["rewardId"]).state == Reward.State.ISSUED
+
+
+def test_a_code_whose_minting_gave_up_is_counted_on_the_admin_index(friendbuy, lost_answers, client):
+    lost_answers(1_000)
+    friendbuy.reward(amount="10.00")
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
+    assert "minting gave up" not in client.get("/admin/").content.decode()  # still being retried
+
+    CouponCode.objects.update(mint_attempts=MAX_MINT_ATTEMPTS)
+
+    assert coupon_reconcile_minting(now=timezone.now() + timedelta(minutes=5))["checked"] == 0
+    index = client.get("/admin/").content.decode()
+    assert "1 coupon codes whose minting gave up" in index
+    assert "/admin/coupons/couponcode/?state__exact=minting" in index
