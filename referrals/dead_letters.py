@@ -15,7 +15,8 @@ from coupons.models import CouponCode
 from coupons.services import MAX_MINT_ATTEMPTS
 from storefront.models import WebhookDelivery
 
-from .models import FriendbuyDelivery, OutboxEvent
+from .models import FriendbuyDelivery, LoyaltyEvent, OutboxEvent
+from .rewards import LOYALTY_MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ def dead_letter_counts() -> list[DeadLetters]:
         ("BigCommerce webhook deliveries", WebhookDelivery, WebhookDelivery.Status.DEAD, "status", Q()),
         ("Friendbuy webhook deliveries", FriendbuyDelivery, FriendbuyDelivery.Status.DEAD, "status", Q()),
         ("Friendbuy outbox events", OutboxEvent, OutboxEvent.State.DEAD, "state", Q()),
+        # The loyalty retry stops at LOYALTY_MAX_ATTEMPTS; the list link shows every failed event.
+        ("loyalty events whose retries ran out", LoyaltyEvent, LoyaltyEvent.State.FAILED, "state",
+         Q(attempts__gte=LOYALTY_MAX_ATTEMPTS)),
         # The minting reconciliation stops at MAX_MINT_ATTEMPTS; the list link shows every code in minting.
         ("coupon codes whose minting gave up", CouponCode, CouponCode.State.MINTING, "state",
          Q(mint_attempts__gte=MAX_MINT_ATTEMPTS)),

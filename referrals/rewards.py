@@ -63,6 +63,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # How long after a validation callback a reward webhook for the same advocate is taken to be its result.
 VALIDATION_LINK_WINDOW = timedelta(hours=72)
+# A loyalty custom event that failed this many times is no longer retried (the admin index counts it).
+LOYALTY_MAX_ATTEMPTS = 12
 
 
 class IllegalTransition(Exception):

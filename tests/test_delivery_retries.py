@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from referrals import friendbuy_webhooks
-from referrals.models import FriendbuyDelivery, FriendbuyWebhookItem, OutboxEvent, Reward
+from referrals.models import FriendbuyDelivery, FriendbuyWebhookItem, LoyaltyEvent, OutboxEvent, Reward
+from referrals.rewards import LOYALTY_MAX_ATTEMPTS
 from referrals.tasks import rewards as reward_tasks
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
@@ -247,3 +248,13 @@ def test_a_verified_friendbuy_delivery_whose_processing_was_never_queued_is_swep
     assert friendbuy_webhooks.deliveries_retry_due() == 1
     delivery.refresh_from_db()
     assert delivery.status == "processed" and Reward.objects.count() == 1
+
+
+def test_loyalty_events_whose_retries_ran_out_are_counted_on_the_admin_index(lc_store, superuser_client):
+    event = LoyaltyEvent.objects.create(store=lc_store, deduplication_id="review-1", event_type="review",
+                                        customer_id="7", state=LoyaltyEvent.State.FAILED, attempts=1)
+    assert "loyalty events" not in superuser_client.get("/admin/").content.decode()  # still retried
+
+    LoyaltyEvent.objects.filter(pk=event.pk).update(attempts=LOYALTY_MAX_ATTEMPTS)
+
+    assert "1 loyalty events whose retries ran out" in superuser_client.get("/admin/").content.decode()

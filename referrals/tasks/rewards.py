@@ -8,7 +8,13 @@ from celery import shared_task
 from coupons.models import CouponCode
 from referrals.friendbuy_webhooks import deliveries_retry_due, delivery_process
 from referrals.models import LoyaltyEvent, OrderEvent, Reward
-from referrals.rewards import loyalty_event_send, reward_issue, rewards_expire_due, rewards_on_order_event
+from referrals.rewards import (
+    LOYALTY_MAX_ATTEMPTS,
+    loyalty_event_send,
+    reward_issue,
+    rewards_expire_due,
+    rewards_on_order_event,
+)
 from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
 
@@ -77,7 +83,7 @@ def rewards_issue_pending_task() -> int:
 
 @shared_task(name="referrals.loyalty_events_retry")
 def loyalty_events_retry_task() -> int:
-    ids = list(LoyaltyEvent.objects.filter(state=LoyaltyEvent.State.FAILED, attempts__lt=12)
+    ids = list(LoyaltyEvent.objects.filter(state=LoyaltyEvent.State.FAILED, attempts__lt=LOYALTY_MAX_ATTEMPTS)
                .values_list("pk", flat=True)[:200])
     for event_id in ids:
         loyalty_event_send_task.delay(event_id)
