@@ -39,7 +39,7 @@ from coupons.services import pool_code_hand_out
 from storefront.backoff import Backoff
 from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
 from storefront.client_ip import client_ip
-from storefront.inbound_evidence import body_evidence, headers_evidence
+from storefront.inbound_evidence import body_evidence, headers_evidence, text_evidence
 from storefront.inbound_limits import unauthenticated_call_allowed
 from storefront.models import Store
 from storefront.queueing import task_enqueue_on_commit
@@ -114,7 +114,9 @@ def delivery_receive(*, kind: str, public_id: str, body: Body, headers: Mapping[
     SHA-256 and first 1 KB, and not at all past INBOUND_UNAUTHENTICATED_RATE per client IP (429).
     `headers` must look names up case-insensitively (request.headers does).
     """
-    store = Store.objects.select_related("friendbuy").filter(public_id=public_id).first() if public_id else None
+    # A NUL can't be looked up in PostgreSQL (nor stored): such an id names no store.
+    known = public_id and "\x00" not in public_id
+    store = Store.objects.select_related("friendbuy").filter(public_id=public_id).first() if known else None
     connection = getattr(store, "friendbuy", None) if store is not None else None
     secret = connection.webhook_secret if connection is not None else ""
     valid, status, http_status, error, payload = _verdict(
@@ -122,11 +124,11 @@ def delivery_receive(*, kind: str, public_id: str, body: Body, headers: Mapping[
     if not valid and not unauthenticated_call_allowed(ip=remote_ip):
         return Received(None, 429, "Too many unauthenticated calls; not recorded")
     delivery = FriendbuyDelivery.objects.create(
-        store=store, kind=kind, public_id=public_id[:64], headers=headers_evidence(headers, authenticated=valid),
+        store=store, kind=kind, public_id=text_evidence(public_id[:64]), headers=headers_evidence(headers, authenticated=valid),
         **body_evidence(body, authenticated=valid),
-        remote_ip=remote_ip or None, valid=valid, status=status, http_status=http_status, error=error,
-        webhook_id=str((payload or {}).get("id") or "")[:64],
-        event_type=str((payload or {}).get("type") or (payload or {}).get("eventType") or "")[:40],
+        remote_ip=remote_ip or None, valid=valid, status=status, http_status=http_status, error=text_evidence(error),
+        webhook_id=text_evidence(str((payload or {}).get("id") or "")[:64]),
+        event_type=text_evidence(str((payload or {}).get("type") or (payload or {}).get("eventType") or "")[:40]),
         processed_at=timezone.now() if http_status != 200 else None,
     )
     return Received(delivery, http_status, error, payload)

@@ -141,7 +141,8 @@ def _flatten(detail):
 
 
 def public_id_from(request: HttpRequest) -> str:
-    return (request.META.get(STORE_HEADER) or request.GET.get("store") or "").strip()[:64]
+    # No NUL: PostgreSQL can neither look it up nor store it.
+    return (request.META.get(STORE_HEADER) or request.GET.get("store") or "").replace("\x00", "").strip()[:64]
 
 
 def store_for_public_id(public_id: str) -> Store | None:

@@ -20,10 +20,17 @@ UNAUTHENTICATED_BODY_BYTES = 1024
 HEADER_LIMITS = {True: (64, 1024), False: (24, 256)}
 
 
+def text_evidence(value: str) -> str:
+    """A caller's text made storable: PostgreSQL text and JSON refuse NUL, so it becomes U+FFFD."""
+    return value.replace("\x00", "\ufffd")
+
+
 def headers_evidence(headers: Mapping[str, str], *, authenticated: bool) -> dict[str, str]:
     """The request's headers (e.g. request.headers), bounded and with secrets redacted."""
     count, length = HEADER_LIMITS[authenticated]
-    shown = {str(name)[:64]: str(value)[:length] for name, value in list(headers.items())[:count]}
+    shown = {
+        text_evidence(str(name)[:64]): text_evidence(str(value)[:length]) for name, value in list(headers.items())[:count]
+    }
     return redact_headers(shown)
 
 
@@ -31,8 +38,7 @@ def body_evidence(body: Body, *, authenticated: bool) -> dict:
     """The body columns of a delivery row: body, body_size, body_truncated, body_sha256."""
     kept = body.data if authenticated and not body.too_large else body.data[:UNAUTHENTICATED_BODY_BYTES]
     return {
-        # PostgreSQL text cannot hold NUL: shown as U+FFFD, like any undecodable byte (the hash is of the original).
-        "body": kept.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+        "body": text_evidence(kept.decode("utf-8", errors="replace")),
         "body_size": body.size,
         "body_truncated": len(kept) < body.size,
         "body_sha256": "" if body.too_large else hashlib.sha256(body.data).hexdigest(),

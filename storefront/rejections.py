@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from .bounded_json import Body
 from .client_ip import client_ip
-from .inbound_evidence import body_evidence
+from .inbound_evidence import body_evidence, text_evidence
 from .inbound_limits import unauthenticated_call_allowed
 from .models import RejectedCall
 
@@ -23,7 +23,8 @@ def rejected_call_record(*, request: HttpRequest, public_id: str, status: int, r
         return None
     evidence = body_evidence(body, authenticated=False)
     return RejectedCall.objects.create(
-        path=request.path[:200], public_id=public_id[:64], remote_ip=remote_ip, status=status,
-        reason=reason[:255], user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        path=text_evidence(request.path[:200]), public_id=text_evidence(public_id[:64]), remote_ip=remote_ip,
+        status=status, reason=text_evidence(reason[:255]),
+        user_agent=text_evidence(request.META.get("HTTP_USER_AGENT", "")[:255]),
         body_prefix=evidence["body"], body_size=evidence["body_size"], body_sha256=evidence["body_sha256"],
     )

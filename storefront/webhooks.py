@@ -42,7 +42,7 @@ from django.views.decorators.http import require_POST
 from .bounded_json import Body, BoundedJSONError, body_read, json_parse
 from .client_ip import client_ip
 from .handlers import is_handled
-from .inbound_evidence import body_evidence, headers_evidence
+from .inbound_evidence import body_evidence, headers_evidence, text_evidence
 from .inbound_limits import unauthenticated_call_allowed
 from .models import WebhookDelivery
 from .webhook_queue import webhook_delivery_queue
@@ -84,7 +84,7 @@ def _validate(payload: object, store: WebhookStore) -> tuple[str, str, str] | st
         return "The payload's producer does not match this store."
     digest = payload.get("hash")
     digest = digest if isinstance(digest, str) else ""
-    return scope, str(resource_id)[:64], digest[:64]
+    return scope, text_evidence(str(resource_id)[:64]), text_evidence(digest[:64])
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,9 @@ def webhook_receive(
     Queueing is the caller's job once the row is committed; a row never queued is picked up by the
     sweeper (tasks.webhook_deliveries_sweep), so no accepted delivery is lost.
     """
-    store = webhook_store_get(public_id=public_id)
-    raw = {"public_id": public_id[:64], "remote_ip": remote_ip}
+    # A NUL can't be looked up in PostgreSQL (nor stored): such an id names no store.
+    store = None if "\x00" in public_id else webhook_store_get(public_id=public_id)
+    raw = {"public_id": text_evidence(public_id[:64]), "remote_ip": remote_ip}
     try:
         verdict = _judge(store, body=body, headers=headers)
         if verdict.message == WRONG_SECRET and store is not None:
@@ -181,7 +182,7 @@ def webhook_receive(
         "valid": verdict.valid,
         "status": verdict.state,
         "response_status": verdict.status,
-        "error": "" if verdict.valid else verdict.message,
+        "error": "" if verdict.valid else text_evidence(verdict.message),
     }
     if not verdict.valid:
         return InboxAnswer(verdict.status, verdict.message, webhook_delivery_insert(values=fields, claim=False))

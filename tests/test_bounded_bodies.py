@@ -141,20 +141,52 @@ def test_widget_api_refusals_over_the_rate_are_refused_but_not_recorded(client, 
     assert RejectedCall.objects.count() == 1
 
 
-NUL_BODY = b'{"scope": "store/order/created", "data": {"id": 1}}\x00\x00tail'
+# --- NUL bytes: PostgreSQL text and JSON refuse them, so they must never reach a row unchanged -------------
+
+NUL_BODY = b'{"scope": "store/order/created", "data": {"id": 1}}\x00\x00'
+
+
+def test_bigcommerce_inbox_stores_nul_bytes_as_replacement_characters(lc_store, post_webhook):
+    assert post_webhook(lc_store, None, raw=NUL_BODY.decode()).status_code == 200
+    assert post_webhook(lc_store, None, raw=NUL_BODY.decode(), secret="wrong").status_code == 401
+    assert post_webhook(lc_store, None, raw="{}", public_id="a%00b").status_code == 404
+    assert post_webhook(lc_store, {"scope": "store/order/created", "data": {"id": "\x00"},
+                                   "producer": f"stores/{lc_store.store_hash}"}).status_code == 200
+    rows = list(WebhookDelivery.objects.order_by("id"))
+    assert len(rows) == 4 and all("\x00" not in row.body + row.public_id + row.resource_id for row in rows)
+    assert rows[0].body_sha256 == hashlib.sha256(NUL_BODY).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["webhooks", "validation"])
+def test_friendbuy_endpoints_store_nul_bytes_as_replacement_characters(client, friendbuy, kind):
+    assert _post_friendbuy(client, f"/friendbuy/{kind}/{friendbuy.store.public_id}", NUL_BODY,
+                           friendbuy.secret).status_code == 400
+    assert _post_friendbuy(client, f"/friendbuy/{kind}/a%00b", NUL_BODY, None).status_code == 404
+    assert all("\x00" not in row.body + row.public_id for row in FriendbuyDelivery.objects.all())
+
+
+def test_widget_api_records_a_nul_body_refusal(client, storefront_world):
+    response = client.post("/api/storefront/v1/capture?store=a%00b", data=NUL_BODY, content_type="application/json",
+                           **storefront_world.headers())
+    assert response.status_code == 400
+    row = RejectedCall.objects.get()
+    assert "\x00" not in row.body_prefix and row.body_sha256 == hashlib.sha256(NUL_BODY).hexdigest()
+
+
+NUL_TAIL_BODY = b'{"scope": "store/order/created", "data": {"id": 1}}\x00\x00tail'
 
 
 def test_a_body_with_nul_bytes_is_recorded_on_every_inbox(client, lc_store, post_webhook, friendbuy,
                                                            storefront_world):
     # PostgreSQL text columns refuse NUL: the evidence must still be stored (and the caller answered 4xx).
-    assert post_webhook(lc_store, None, raw=NUL_BODY, secret="wrong").status_code == 401
-    assert post_webhook(lc_store, None, raw=NUL_BODY).status_code == 200  # authenticated: kept, rejected
+    assert post_webhook(lc_store, None, raw=NUL_TAIL_BODY, secret="wrong").status_code == 401
+    assert post_webhook(lc_store, None, raw=NUL_TAIL_BODY).status_code == 200  # authenticated: kept, rejected
     assert [("\x00" in row.body, row.valid) for row in WebhookDelivery.objects.order_by("pk")] == [
         (False, False), (False, False)]
-    response = _post_friendbuy(client, f"/friendbuy/webhooks/{friendbuy.store.public_id}", NUL_BODY, None)
+    response = _post_friendbuy(client, f"/friendbuy/webhooks/{friendbuy.store.public_id}", NUL_TAIL_BODY, None)
     assert response.status_code == 401
     assert "\x00" not in FriendbuyDelivery.objects.get().body
-    response = client.post("/api/storefront/v1/capture", data=NUL_BODY, content_type="application/json",
+    response = client.post("/api/storefront/v1/capture", data=NUL_TAIL_BODY, content_type="application/json",
                            **storefront_world.headers())
     assert response.status_code == 400
     assert "\x00" not in RejectedCall.objects.get().body_prefix
