@@ -41,11 +41,12 @@ def test_each_class_of_webhook_delivery_is_kept_for_its_own_days(lc_store):
     duplicate_old = _webhook(31, store=lc_store, authenticated=True, status="duplicate")
     rejected_mid = _webhook(31, store=lc_store, authenticated=True, status="rejected")
     failed_old = _webhook(91, store=lc_store, authenticated=True, valid=True, status="failed")
+    dead_old = _webhook(91, store=lc_store, authenticated=True, valid=True, status="dead")
     unauthenticated_old = _webhook(15, public_id="nobody", status="rejected")
     unauthenticated_young = _webhook(13, public_id="nobody", status="rejected")
     pending_ancient = _webhook(400, store=lc_store, authenticated=True, valid=True, status="received")
     retention_prune()
-    assert _alive(WebhookDelivery, processed_old, processed_young, duplicate_old, rejected_mid, failed_old,
+    assert _alive(WebhookDelivery, processed_old, processed_young, duplicate_old, rejected_mid, failed_old, dead_old,
                   unauthenticated_old, unauthenticated_young, pending_ancient) == {
         processed_young, rejected_mid, unauthenticated_young, pending_ancient}
 
@@ -61,6 +62,18 @@ def test_outbound_calls_and_refused_widget_calls_are_pruned_by_their_rules(lc_st
     assert _alive(OutboundCall, ok_old, failed_mid, timeout_old) == {failed_mid}
     assert _alive(RejectedCall, refused_old, refused_young) == {refused_young}
     assert counts["outbound_calls_ok"] == 1 and counts["outbound_calls_failed"] == 1 and counts["rejected_calls"] == 1
+
+
+def test_friendbuy_failures_and_dead_letters_are_kept_ninety_days(reward_store):
+    common = {"store": reward_store, "kind": "webhook", "public_id": "x", "valid": True}
+    dead_mid = _aged(FriendbuyDelivery, 60, status="dead", **common)
+    dead_old = _aged(FriendbuyDelivery, 91, status="dead", **common)
+    failed_old = _aged(FriendbuyDelivery, 91, status="failed", **common)
+    processed_old = _aged(FriendbuyDelivery, 31, status="processed", **common)
+    pending_old = _aged(FriendbuyDelivery, 400, status="received", **common)
+    retention_prune()
+    assert _alive(FriendbuyDelivery, dead_mid, dead_old, failed_old, processed_old, pending_old) == {
+        dead_mid, pending_old}
 
 
 def test_pruning_deletes_in_bounded_batches_and_the_next_run_goes_on(lc_store):
