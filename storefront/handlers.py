@@ -57,7 +57,7 @@ class DeliveryRejected(Exception):
 
 class DeliveryRetryLater(Exception):
     """A handler cannot act safely now (e.g. BigCommerce can't be reached to confirm a deletion): the
-    delivery stays waiting with this reason, for the sweeper to try again (storefront.tasks)."""
+    delivery is retried on the schedule of failed deliveries with this reason, without a traceback."""
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,7 @@ def _process_group(deliveries: Sequence[WebhookDelivery]) -> None:
         )
     except DeliveryRetryLater as exc:
         logger.warning("Webhook deliveries %s (%s) wait for a retry: %s", ids, deliveries[0].scope, exc)
-        WebhookDelivery.objects.filter(pk__in=ids).update(
-            status=WebhookDelivery.Status.RECEIVED, error=scrub(f"Will retry: {exc}")[:2000], traceback=""
-        )
+        _record_failure(ids, error=scrub(f"Will retry: {exc}"), trace="")
     except Exception as exc:
         logger.exception("Webhook deliveries %s (%s) failed.", ids, deliveries[0].scope)
         _record_failure(

@@ -3,6 +3,7 @@ says the customer is gone. The webhook secret proves who sent a delivery, not th
 (anyone who read the secret could forge one)."""
 
 import pytest
+from django.utils import timezone
 
 from referrals.models import CustomerIdentity, OrderSnapshot, OutboxEvent
 from sandbox import faults
@@ -10,7 +11,7 @@ from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.models import FakeCustomer
 from sandbox.friendbuy import world as fb_world
 from storefront.clients import bigcommerce_for
-from storefront.handlers import deliveries_process_received, deliveries_replay
+from storefront.handlers import deliveries_replay, deliveries_retry_due
 from storefront.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,12 +53,13 @@ def test_a_deletion_bigcommerce_cannot_confirm_waits_and_erases_once_confirmed(l
     customer, order = _shopper(lc_store)
     faults.inject(service="bigcommerce", status=503, times=50, method="GET", path_contains="/customers")
     delivery = _deletion(lc_store, customer["id"])
-    assert delivery.status == WebhookDelivery.Status.RECEIVED  # left for the sweeper
-    assert delivery.error.startswith("Will retry: BigCommerce could not confirm")
+    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.next_attempt_at is not None  # retried
+    assert delivery.error.startswith("Will retry: BigCommerce could not confirm") and not delivery.traceback
     _assert_nothing_erased(lc_store, order, lc_merchant)
 
     faults.clear()
-    deliveries_process_received(delivery_ids=[delivery.pk])  # the sweeper's retry; the customer still exists
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert deliveries_retry_due() == 1  # the scheduled retry; the customer still exists
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.REJECTED
     _assert_nothing_erased(lc_store, order, lc_merchant)
