@@ -37,9 +37,9 @@ OPERATORS_ONLY: frozenset[str] = frozenset()
 # "support:<name>" for a lookup-page support action, "page:<url name>" for a custom admin page that writes.
 # The Auditor is in no row: it writes nothing.
 WRITE_MATRIX: dict[str, tuple[str, frozenset[str]]] = {
-    "storefront.webhookdelivery.replay_deliveries": ("Webhook deliveries: replay", SUPPORT),
+    "storefront.webhookdelivery.replay_deliveries": ("Webhook deliveries: replay (dead letters included)", SUPPORT),
     "referrals.outboxevent.replay_events": ("Outbox events: replay failed/dead", SUPPORT),
-    "referrals.friendbuydelivery.replay": ("Friendbuy deliveries: replay", SUPPORT),
+    "referrals.friendbuydelivery.replay": ("Friendbuy deliveries: replay (dead letters included)", SUPPORT),
     "referrals.friendbuyconnection.check_friendbuy_connection": ("Friendbuy connections: check", SUPPORT),
     "referrals.customeridentity.erase_customers": ("Customer identities: erase personal data", OPERATORS_ONLY),
     "storefront.installedscript.recheck_scripts": ("Installed scripts: re-check with BigCommerce", OPERATORS_ONLY),
