@@ -14,7 +14,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from referrals.models import OrderSnapshot
+from referrals.models import FriendbuyDelivery, OrderSnapshot, Reward
+from referrals.tasks.rewards import friendbuy_deliveries_retry_task
 from sandbox.bigcommerce import world as bc_world
 from storefront.models import OutboundCall, WebhookDelivery
 from storefront.tasks.webhooks import webhook_deliveries_sweep
@@ -176,3 +177,24 @@ def test_webhooks_are_acknowledged_while_the_broker_is_down_and_processed_by_the
         wait_for(lambda: WebhookDelivery.objects.filter(
             pk=delivery.pk, status=WebhookDelivery.Status.PROCESSED).exists(), timeout=60)
     assert [event["orderId"] for event in purchases()] == [str(order["id"])]
+
+
+@pytest.mark.celery_worker
+def test_a_friendbuy_reward_stored_while_the_broker_is_down_is_issued_by_the_retry_sweep(
+        own_redis, friendbuy, reward_store, tmp_path):
+    """Its processing task never reached the broker; nothing but the sweep would ever process it."""
+    with celery_worker_on(broker=own_redis.url(), database_url=database_url_of_tests(),
+                          log_path=tmp_path / "worker.log"):
+        own_redis.stop()
+        item, _ = friendbuy.reward(email="ada@example.com", customer_id="101", amount="10.00")
+        delivery = FriendbuyDelivery.objects.get(store=reward_store)  # stored, whatever the answer
+        assert delivery.status == FriendbuyDelivery.Status.RECEIVED
+        assert not Reward.objects.filter(friendbuy_reward_id=item["rewardId"]).exists()
+
+        own_redis.start()
+        FriendbuyDelivery.objects.filter(pk=delivery.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+        assert friendbuy_deliveries_retry_task() == 1
+        reward = wait_for(lambda: Reward.objects.filter(
+            friendbuy_reward_id=item["rewardId"]).exclude(coupon=None).first(), timeout=60)
+    assert reward.coupon.code
+    assert friendbuy_deliveries_retry_task() == 0  # processed: not swept again
