@@ -116,9 +116,11 @@ def start_server(
     extra_env: dict | None = None,
     settings: str = "bench.settings",
     ready_path: str = "/bench/bare/x",
+    output=None,
 ):
     """gunicorn serving `settings` on 127.0.0.1:port, once `ready_path` answers: sync workers, or
-    gthread workers (which keep connections alive between requests) when `threads` > 1."""
+    gthread workers (which keep connections alive between requests) when `threads` > 1. Its output goes
+    to `output` (a file), else to this process's."""
     import subprocess
 
     import requests
@@ -152,6 +154,8 @@ def start_server(
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=output,
     )
     for _ in range(100):  # bounded wait for gunicorn to listen
         try:
