@@ -1,5 +1,10 @@
 """Shared fixtures. Each area's fixtures live in tests/fixtures_<area>.py and are registered here."""
+from types import SimpleNamespace
+
 import pytest
+
+from storefront import inbound_limits
+from storefront.api_support import _CacheRateThrottle
 
 pytest_plugins: list[str] = [
     "tests.fixtures_celery", "tests.fixtures_friendbuy", "tests.fixtures_install",
@@ -25,3 +30,12 @@ def _no_remembered_webhook_stores():
     from storefront.webhook_stores import webhook_stores_forget
 
     webhook_stores_forget()
+
+
+@pytest.fixture
+def rate_windows_pinned(monkeypatch):
+    """The rate limits count in fixed windows (widget throttles, unauthenticated inbound calls): a flood
+    that crossed a minute boundary would start a fresh window halfway. Pin their clocks mid-window."""
+    now = 1_800_000_030.0
+    monkeypatch.setattr(_CacheRateThrottle, "timer", staticmethod(lambda: now))
+    monkeypatch.setattr(inbound_limits, "time", SimpleNamespace(time=lambda: now))

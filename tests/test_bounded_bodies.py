@@ -11,7 +11,7 @@ from referrals.signatures import SIGNATURE_HEADER, friendbuy_signature
 from storefront.bounded_json import BodyTooDeep, BoundedJSONError, json_depth, json_parse
 from storefront.models import RejectedCall, WebhookDelivery
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rate_windows_pinned")]
 
 DEEP = b"[" * 10_000 + b"]" * 10_000
 OVERSIZED = b'{"padding": "' + b"x" * (3 * 1024 * 1024) + b'"}'

@@ -11,7 +11,7 @@ import pytest
 from storefront.models import WebhookDelivery
 from tests.fixtures_lifecycle import order_webhook
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rate_windows_pinned")]
 
 MIB = 1024 * 1024
 
