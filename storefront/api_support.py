@@ -18,7 +18,6 @@ import time
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.http import Http404, HttpRequest
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
@@ -28,9 +27,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from .bounded_json import Body, BodyTooLarge, BoundedJSONError, json_parse
-from .cache import CacheUnavailable
 from .client_ip import client_ip
 from .models import Store, StorefrontSettings
+from .rate_windows import rate_window_count
 from .rejections import rejected_call_record
 
 logger = logging.getLogger(__name__)
@@ -44,8 +43,6 @@ STORE_HEADER = "HTTP_X_STORE_ID"
 STORE_MEMO_SECONDS = 10.0
 STORE_MEMO_MAX = 10_000
 _STORE_MEMO: dict[str, tuple[float, Store | None]] = {}
-# Throttle counters while the shared cache is unavailable (one window per IP and per store).
-_PROCESS_COUNTERS = LocMemCache("storefront-throttles", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -223,9 +220,8 @@ def cors_headers(origin: str) -> dict[str, str]:
 
 
 class _CacheRateThrottle(SimpleRateThrottle):
-    """A fixed-window counter in the cache (add + incr: O(1), atomic on Redis) instead of DRF's list of
-    timestamps, which is re-pickled on every request and grows with the rate (6000/min → 6000 floats).
-    The window may let up to twice the rate through across a boundary; fine for abuse protection.
+    """A fixed-window counter (storefront.rate_windows) instead of DRF's list of timestamps, which is
+    re-pickled on every request and grows with the rate (6000/min → 6000 floats).
     Reads its rate at request time, so settings changes (and tests) take effect without a reload."""
 
     def __init__(self):
@@ -236,31 +232,16 @@ class _CacheRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        ident = self.get_cache_key(request, view)
-        now = self.timer()
-        window = int(now // self.duration)
-        key = f"{ident}:{window}"
-        count = _window_count(cache, key, self.duration + 1)
+        count, remaining = rate_window_count(
+            key=self.get_cache_key(request, view), seconds=self.duration
+        )
         if count <= self.num_requests:
             return True
-        self.wait_seconds = (window + 1) * self.duration - now
+        self.wait_seconds = remaining
         return False
 
     def wait(self):
         return max(1.0, self.wait_seconds)
-
-
-def _window_count(counters, key: str, timeout: int) -> int:
-    """Count one more request in `key`'s window; with the shared cache down (storefront.cache), count in
-    this process instead: each process then enforces the limit alone, looser but never a 500 or no limit."""
-    counters.add(key, 0, timeout)
-    try:
-        return counters.incr(key)
-    except CacheUnavailable:
-        return _window_count(_PROCESS_COUNTERS, key, timeout)
-    except ValueError:  # expired between add and incr
-        counters.set(key, 1, timeout)
-        return 1
 
 
 class StorefrontIpThrottle(_CacheRateThrottle):

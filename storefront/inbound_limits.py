@@ -3,17 +3,18 @@
 Shared by both webhook inboxes, the validation callback and the widget API's refused bodies. Only
 calls that failed authentication (or were too large to authenticate) count, so BigCommerce and
 Friendbuy are never limited by this; a caller over the limit gets 429 and is not recorded (one
-warning per window says so). If the cache is down the limit fails open with a logged warning:
-losing the limit for a while is better than refusing evidence, and the rows stay bounded.
+warning per window says so). The counting is storefront.rate_windows' (per process while the shared cache
+is degraded); if a cache backend fails outright the limit fails open with a logged warning: losing the
+limit for a while is better than refusing evidence, and the rows stay bounded.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from .rate_windows import rate_window_count
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def unauthenticated_call_allowed(*, ip: str | None) -> bool:
     """Count one unauthenticated call from `ip`; False once it is over INBOUND_UNAUTHENTICATED_RATE."""
     limit, window_seconds = parse_rate(settings.INBOUND_UNAUTHENTICATED_RATE)
-    window = int(time.time() // window_seconds)
-    key = f"inbound:unauth:{ip or 'unknown'}:{window}"
     try:
-        cache.add(key, 0, window_seconds + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window_seconds + 1)
-            count = 1
+        count, _ = rate_window_count(
+            key=f"inbound:unauth:{ip or 'unknown'}", seconds=window_seconds
+        )
     except Exception:
         logger.warning("Unauthenticated-call limit not applied: the cache is unavailable", exc_info=True)
         return True

@@ -1,10 +1,7 @@
 """Shared fixtures. Each area's fixtures live in tests/fixtures_<area>.py and are registered here."""
-from types import SimpleNamespace
-
 import pytest
 
-from storefront import inbound_limits
-from storefront.api_support import _CacheRateThrottle
+from storefront import rate_windows
 
 pytest_plugins: list[str] = [
     "tests.fixtures_celery", "tests.fixtures_friendbuy", "tests.fixtures_install",
@@ -36,6 +33,4 @@ def _no_remembered_webhook_stores():
 def rate_windows_pinned(monkeypatch):
     """The rate limits count in fixed windows (widget throttles, unauthenticated inbound calls): a flood
     that crossed a minute boundary would start a fresh window halfway. Pin their clocks mid-window."""
-    now = 1_800_000_030.0
-    monkeypatch.setattr(_CacheRateThrottle, "timer", staticmethod(lambda: now))
-    monkeypatch.setattr(inbound_limits, "time", SimpleNamespace(time=lambda: now))
+    monkeypatch.setattr(rate_windows, "rate_window_now", lambda: 1_800_000_030.0)
