@@ -42,7 +42,7 @@ from storefront.client_ip import client_ip
 from storefront.inbound_evidence import body_evidence, headers_evidence, text_evidence
 from storefront.inbound_limits import unauthenticated_call_allowed
 from storefront.models import Store
-from storefront.queueing import task_enqueue_on_commit
+from storefront.queueing import task_enqueue, task_enqueue_on_commit
 
 from .currencies import ISO_4217
 from .models import (
@@ -150,7 +150,12 @@ def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
                                 headers=request.headers, remote_ip=client_ip(request))
     if received.payload is None:
         return refusal_response(received, key="error")
-    task_enqueue_on_commit("referrals.friendbuy_delivery_process", received.delivery.pk)
+    try:
+        task_enqueue("referrals.friendbuy_delivery_process", received.delivery.pk)
+    except Exception:
+        # The row is committed: answering 500 would only make Friendbuy send it again. A delivery never
+        # processed is taken by the retry sweep (referrals.friendbuy_deliveries_retry) once the broker is back.
+        logger.exception("Could not queue Friendbuy delivery %s; the retry sweep will.", received.delivery.pk)
     return JsonResponse({"received": True, "delivery": received.delivery.pk}, status=200)
 
 

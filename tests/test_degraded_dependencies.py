@@ -186,8 +186,9 @@ def test_a_friendbuy_reward_stored_while_the_broker_is_down_is_issued_by_the_ret
     with celery_worker_on(broker=own_redis.url(), database_url=database_url_of_tests(),
                           log_path=tmp_path / "worker.log"):
         own_redis.stop()
-        item, _ = friendbuy.reward(email="ada@example.com", customer_id="101", amount="10.00")
-        delivery = FriendbuyDelivery.objects.get(store=reward_store)  # stored, whatever the answer
+        item, response = friendbuy.reward(email="ada@example.com", customer_id="101", amount="10.00")
+        assert response.status_code == 200  # stored and acknowledged: the sweep owns it now
+        delivery = FriendbuyDelivery.objects.get(store=reward_store)
         assert delivery.status == FriendbuyDelivery.Status.RECEIVED
         assert not Reward.objects.filter(friendbuy_reward_id=item["rewardId"]).exists()
 
