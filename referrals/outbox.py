@@ -167,7 +167,20 @@ def _deliver(event: OutboxEvent) -> OutboxEvent:
         )
         return event
     _finish(event, state=OutboxEvent.State.SENT, status=200, response=body)
+    if event.attempts > 1:
+        _recovered(store_id=event.store_id)
     return event
+
+
+def _recovered(*, store_id: int) -> int:
+    """A retried row of this store went through: Friendbuy answers again. Rows still waiting out an outage's
+    backoff (which grows to hours) are due now, so the next dispatch (every minute) sends them soon after
+    recovery instead of hours later. Only after a retry succeeds, so a first send costs no extra query."""
+    transient = Q(last_status__isnull=True) | Q(last_status=429) | Q(last_status__gte=500)
+    now = timezone.now()
+    return OutboxEvent.objects.filter(
+        transient, store_id=store_id, state=OutboxEvent.State.PENDING, attempts__gt=0, next_attempt_at__gt=now
+    ).update(next_attempt_at=now)
 
 
 def outbox_send(*, event_id: int, force: bool = False) -> OutboxEvent | None:

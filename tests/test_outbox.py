@@ -13,6 +13,7 @@ from referrals.models import OutboxEvent
 from referrals.outbox import MAX_ATTEMPTS, RETRY_SCHEDULE, outbox_dispatch_due
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
+from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,6 +84,24 @@ def test_replay_one_event_by_id(lc_store, purchases):
     call_command("replay", "--event", str(event.pk))
     event.refresh_from_db()
     assert event.state == "sent" and len(purchases()) == 1
+
+
+def test_after_an_outage_the_first_retry_that_succeeds_makes_the_stores_waiting_events_due(lc_store, purchases):
+    faults.inject(service="friendbuy", status=503, times=3, path_contains="/event/purchase")
+    orders = [_paid_order(lc_store) for _ in range(3)]
+    hours_away = timezone.now() + timedelta(hours=3)
+    OutboxEvent.objects.update(next_attempt_at=hours_away)  # a long outage's backoff
+    other_store = StoreFactory()
+    untouched = OutboxEvent.objects.create(store=other_store, kind="purchase", natural_key="other:1", payload={},
+                                           attempts=2, last_status=503, next_attempt_at=hours_away)
+    first = OutboxEvent.objects.order_by("pk").first()
+    OutboxEvent.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+    assert outbox_dispatch_due() == 1  # the probe goes through: Friendbuy is back
+    assert outbox_dispatch_due() == 2  # the rest were made due at once, not in three hours
+    assert sorted(p["orderId"] for p in purchases()) == sorted(str(o["id"]) for o in orders)
+    untouched.refresh_from_db()
+    assert untouched.next_attempt_at == hours_away
 
 
 def test_retries_stop_after_max_attempts(lc_store):
