@@ -100,6 +100,7 @@ class Worker:
         self.env, self.log_path = env, log_path
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.exits = 0  # times it ended by itself and supervise() started it again
 
     def start(self) -> None:
         self.starts += 1
@@ -110,6 +111,18 @@ class Worker:
             cwd=ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log_file.close()
+
+    def supervise(self) -> int | None:
+        """Start the worker again if it exited by itself, as systemd or Kubernetes would; its exit code, if so.
+
+        Celery/kombu can end a worker on a broker connection loss ("Unrecoverable error: AttributeError
+        ... 'hostname'", seen here when Redis stopped): production runs workers under a supervisor."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        self.exits += 1
+        self.start()
+        return code
 
     def kill(self) -> None:
         if self.process is not None:
@@ -270,7 +283,11 @@ def main() -> int:
             SandboxFault.objects.filter(service="friendbuy").update(remaining=0)
             log("friendbuy answers again", started=started)
             for sender in senders:
-                sender.join()
+                while sender.is_alive():
+                    sender.join(timeout=2)
+                    exited = worker.supervise()
+                    if exited is not None:
+                        log(f"worker exited by itself (code {exited}): started again", started=started)
             log("burst sent; draining", started=started)
 
             def counts() -> dict:
@@ -291,6 +308,9 @@ def main() -> int:
             deadline = time.monotonic() + args.drain_seconds
             drained_at = None
             while time.monotonic() < deadline:
+                exited = worker.supervise()
+                if exited is not None:
+                    log(f"worker exited by itself (code {exited}): started again", started=started)
                 now = counts()
                 if (now["snapshots"] == args.orders and now["purchases_distinct"] == args.orders
                         and now["rewards_with_code"] == args.rewards):
@@ -316,7 +336,8 @@ def main() -> int:
     print(f"faults: worker SIGKILLed for {args.kill_seconds:.0f} s, Redis down {args.redis_seconds:.0f} s "
           f"({'queue lost' if args.redis_loses_data else 'queue kept'}), "
           f"Friendbuy 503 for {args.friendbuy_seconds:.0f} s, during a {args.burst_seconds:.0f} s burst; "
-          f"periodic jobs every {args.beat_seconds:.0f} s")
+          f"periodic jobs every {args.beat_seconds:.0f} s; the worker ended by itself {worker.exits} time(s) "
+          f"and was started again, as a supervisor would")
     for name, sender in (("order webhooks", senders[0]), ("reward webhooks", senders[1])):
         print(f"  {name}: {len(sender.items)} sent, {sum(sender.attempts.values())} attempts, "
               f"not acknowledged at first {dict(sender.refused) or 0}, never acknowledged "
