@@ -330,8 +330,9 @@ def main() -> int:
     lost_purchases = args.orders - final["purchases_distinct"]
     duplicated_purchases = final["purchases_total"] - final["purchases_distinct"]
     lost_codes = args.rewards - final["rewards_with_code"]
-    duplicated_codes = (final["codes_bigcommerce"] - final["rewards_with_code"]) + (
-        final["reward_rows"] - len(set(reward_ids)))
+    # Reward rows beyond one per Friendbuy reward id (never negative: a missing reward is counted as lost).
+    duplicated_codes = (final["codes_bigcommerce"] - final["rewards_with_code"]) + max(
+        0, final["reward_rows"] - len(set(reward_ids)))
     unacknowledged = sum(len(sender.unacknowledged) for sender in senders)
     print(f"faults: worker SIGKILLed for {args.kill_seconds:.0f} s, Redis down {args.redis_seconds:.0f} s "
           f"({'queue lost' if args.redis_loses_data else 'queue kept'}), "
