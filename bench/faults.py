@@ -261,6 +261,11 @@ def main() -> int:
             for sender in senders:
                 sender.start()
 
+            def supervise() -> None:
+                exited = worker.supervise()
+                if exited is not None:
+                    log(f"worker exited by itself (code {exited}): started again", started=started)
+
             def at(fraction: float) -> None:
                 time.sleep(max(0.0, burst_started + fraction * args.burst_seconds - time.monotonic()))
 
@@ -285,9 +290,7 @@ def main() -> int:
             for sender in senders:
                 while sender.is_alive():
                     sender.join(timeout=2)
-                    exited = worker.supervise()
-                    if exited is not None:
-                        log(f"worker exited by itself (code {exited}): started again", started=started)
+                    supervise()
             log("burst sent; draining", started=started)
 
             def counts() -> dict:
@@ -308,9 +311,7 @@ def main() -> int:
             deadline = time.monotonic() + args.drain_seconds
             drained_at = None
             while time.monotonic() < deadline:
-                exited = worker.supervise()
-                if exited is not None:
-                    log(f"worker exited by itself (code {exited}): started again", started=started)
+                supervise()
                 now = counts()
                 if (now["snapshots"] == args.orders and now["purchases_distinct"] == args.orders
                         and now["rewards_with_code"] == args.rewards):

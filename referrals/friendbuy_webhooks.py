@@ -36,7 +36,7 @@ from django.views.decorators.http import require_POST
 
 from coupons.codes import canonical
 from coupons.services import pool_code_hand_out
-from storefront.backoff import Backoff
+from storefront.backoff import DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
 from storefront.client_ip import client_ip
 from storefront.inbound_evidence import body_evidence, headers_evidence, text_evidence
@@ -63,9 +63,7 @@ REWARD_TYPES = {"advocateReward": Reward.Recipient.ADVOCATE, "friendIncentive": 
 # Loyalty-product webhooks we keep as evidence without acting on them (reference §3.3).
 RECORDED_TYPES = {"ledgerTransaction", "customerUpdate", "receipt"}
 D = FriendbuyDelivery
-# 1 min doubling to 6 h: 12 attempts span about a day (Friendbuy itself stops retrying after 24 h).
-MAX_ATTEMPTS = 12
-RETRY_SCHEDULE = Backoff(base=60, cap=6 * 60 * 60)
+MAX_ATTEMPTS, RETRY_SCHEDULE = DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 # A claimed retry is not claimed again for this long; a verified delivery still "received" this long
 # after it arrived was never queued (or its worker died).
 RETRY_LEASE = timedelta(minutes=10)

@@ -37,3 +37,10 @@ class Backoff:
     def next_attempt_at(self, failures: int, *, now: datetime) -> datetime:
         """When the next attempt is due, `now` being when the last one failed."""
         return now + timedelta(seconds=self.wait(failures))
+
+
+# Webhook deliveries of both inboxes whose processing failed: 1 min doubling to 6 h, 12 attempts, about a
+# day in all, inside the time either sender keeps retrying a call we had refused (BigCommerce ~48 h,
+# Friendbuy 24 h), so an outage of hours on our side loses nothing.
+DELIVERY_MAX_ATTEMPTS = 12
+DELIVERY_RETRY_SCHEDULE = Backoff(base=60, cap=6 * 60 * 60)

@@ -30,7 +30,7 @@ from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat, Left
 from django.utils import timezone
 
-from .backoff import Backoff
+from .backoff import DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 from .models import Store, WebhookDelivery
 from .redaction import scrub
 
@@ -40,10 +40,7 @@ Handler = Callable[[WebhookDelivery], None]
 # Called with the deliveries (oldest first, at least one) of one store and one resource id.
 ResourceHandler = Callable[[Sequence[WebhookDelivery]], None]
 
-# 1 min doubling to 6 h: 12 attempts span about a day, inside the time BigCommerce itself would keep
-# retrying a delivery we had refused (~48 h), so a BigCommerce outage of hours loses nothing.
-MAX_ATTEMPTS = 12
-RETRY_SCHEDULE = Backoff(base=60, cap=6 * 60 * 60)
+MAX_ATTEMPTS, RETRY_SCHEDULE = DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 # A claimed retry is not claimed again by the next run for this long (a worker that dies mid-run
 # leaves the rows to a later run instead of to nobody).
 RETRY_LEASE = timedelta(minutes=10)
