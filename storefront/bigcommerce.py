@@ -498,6 +498,43 @@ class BigCommerceClient:
     def find_customers_by_email(self, email: str) -> list[dict]:
         return self._v3("GET", "/customers", params={"email:in": email}) or []
 
+    def get_customers(self, customer_ids: list[int]) -> list[dict]:
+        """Up to V3_MAX_LIMIT customers by id in one call (missing ids are simply absent)."""
+        ids = ",".join(str(int(i)) for i in customer_ids[:V3_MAX_LIMIT])
+        return self._v3("GET", "/customers", params={"id:in": ids, "limit": V3_MAX_LIMIT}) if ids else []
+
+    def update_customers(self, items: list[dict]) -> list[dict]:
+        """Batch PUT /v3/customers (each item names its `id`); BigCommerce takes at most 10 per call."""
+        return self._v3("PUT", "/customers", json_body=list(items)) or []
+
+    def set_customer_group(self, customer_id: int, customer_group_id: int) -> dict | None:
+        """Move a customer into a customer group (0 = no group)."""
+        found = self.update_customers([{"id": int(customer_id), "customer_group_id": int(customer_group_id)}])
+        return found[0] if found else None
+
+    def iter_form_field_values(self, *, field_name: str) -> Iterator[dict]:
+        """Customer (and address) form-field values of one field: {name, value, customer_id|address_id}."""
+        return self.iter_v3("/customers/form-field-values", params={"field_name": field_name})
+
+    def find_customer_attribute(self, name: str) -> dict | None:
+        found = self._v3("GET", "/customers/attributes", params={"name": name}) or []
+        return found[0] if found else None
+
+    def iter_attribute_values(self, *, attribute_id: int) -> Iterator[dict]:
+        return self.iter_v3("/customers/attribute-values", params={"attribute_id:in": int(attribute_id)})
+
+    # customer groups v2, subscribers v3
+
+    def iter_customer_groups(self) -> Iterator[dict]:
+        return self.iter_v2("/customer_groups")
+
+    def get_subscriber(self, subscriber_id: int) -> dict | None:
+        """A newsletter subscriber, or None when BigCommerce no longer has it (404)."""
+        try:
+            return self._v3("GET", f"/customers/subscribers/{int(subscriber_id)}")
+        except BigCommerceNotFound:
+            return None
+
     # hooks v3
 
     def list_hooks(self) -> list[dict]:

@@ -32,6 +32,8 @@ REST_SPECS = (
     "marketing.v2.yml",
     "orders.v3.yml",
     "customers.v3.yml",
+    "customers.v2.yml",
+    "subscribers.v3.yml",
     "promotions.v3.yml",
     "scripts.v3.yml",
     "webhooks.v3.yml",

@@ -199,6 +199,18 @@ def test_client_calls_no_journey_makes_yet_conform_too(bc_store, bigcommerce_req
     list(client.iter_coupon_codes(promotion["id"], code="ABC-123"))
     client.find_coupon_code("ABC-123")
     client.delete_hook(hook["id"])
+    # Loyalty: tiers as customer groups, newsletter subscribers, the birthday field.
+    group = world.create_customer_group(bc_store.store_hash, name="Gold")
+    subscriber, _ = world.subscribe_newsletter(bc_store.store_hash, email="n@example.com")
+    world.set_customer_form_field(bc_store.store_hash, customer["id"], name="Birthday", value="1990-05-17")
+    world.set_customer_attribute(bc_store.store_hash, customer["id"], name="birthday", value="1990-05-17")
+    list(client.iter_customer_groups())
+    client.set_customer_group(customer["id"], group["id"])
+    client.get_customers([customer["id"]])
+    client.get_subscriber(subscriber["id"])
+    list(client.iter_form_field_values(field_name="Birthday"))
+    attribute = client.find_customer_attribute("birthday")
+    list(client.iter_attribute_values(attribute_id=attribute["id"]))
 
     found = checked(bigcommerce_requests)
     assert not any(found.values()), "Requests that break BigCommerce's OpenAPI files:\n" + _report(found)
@@ -211,6 +223,10 @@ def test_client_calls_no_journey_makes_yet_conform_too(bc_store, bigcommerce_req
         "GET /promotions (promotions.v3.yml)",
         "GET /promotions/{promotion_id}/codes (promotions.v3.yml)", "GET /promotions/codes (promotions.v3.yml)",
         "DELETE /hooks/{webhook_id} (webhooks.v3.yml)",
+        "GET /customer_groups (customers.v2.yml)", "PUT /customers (customers.v3.yml)",
+        "GET /customers/subscribers/{subscriber_id} (subscribers.v3.yml)",
+        "GET /customers/form-field-values (customers.v3.yml)", "GET /customers/attributes (customers.v3.yml)",
+        "GET /customers/attribute-values (customers.v3.yml)",
     }
 
 

@@ -123,3 +123,48 @@ class FakeCouponCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class FakeCustomerGroup(models.Model):
+    """A customer group (customers.v2.yml customerGroup_Full without id)."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="customer_groups")
+    name = models.CharField(max_length=255)
+    data = models.JSONField(default=dict, help_text="customerGroup_Full without id and name.")
+
+    class Meta:
+        # BigCommerce refuses a second group of the same name (409).
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="sandbox_bc_uniq_group_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FakeSubscriber(models.Model):
+    """A newsletter subscriber (subscribers.v3.yml subscriber_Full without id); email unique per store."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="subscribers")
+    email = models.EmailField()
+    data = models.JSONField(default=dict, help_text="subscriber_Full without id.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "email"], name="sandbox_bc_uniq_subscriber")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class FakeCustomerAttribute(models.Model):
+    """A customer attribute definition (customers.v3.yml Customer Attribute); values live on the customer
+    (FakeCustomer.data["attributes"], as `include=attributes` shows them)."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="customer_attributes")
+    name = models.CharField(max_length=255)
+    type = models.CharField(max_length=10, default="string")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="sandbox_bc_uniq_attribute")]
+
+    def __str__(self) -> str:
+        return self.name

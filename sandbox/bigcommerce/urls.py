@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from . import views_auth, views_customers, views_hooks, views_orders, views_promotions, views_scripts
+from . import (
+    views_auth,
+    views_customers,
+    views_groups,
+    views_hooks,
+    views_orders,
+    views_promotions,
+    views_scripts,
+)
 
 v2 = "stores/<str:store_hash>/v2/"
 v3 = "stores/<str:store_hash>/v3/"
@@ -20,6 +28,14 @@ urlpatterns = [
     path(f"{v3}orders/payment_actions/refunds", views_orders.refunds),
     path(f"{v3}orders/payment_actions/refunds/<int:refund_id>", views_orders.refund_detail),
     path(f"{v3}customers", views_customers.customers),
+    path(f"{v2}customer_groups", views_groups.customer_groups),
+    path(f"{v2}customer_groups/count", views_groups.customer_groups_count),
+    path(f"{v2}customer_groups/<int:customer_group_id>", views_groups.customer_group_detail),
+    path(f"{v3}customers/subscribers", views_groups.subscribers),
+    path(f"{v3}customers/subscribers/<int:subscriber_id>", views_groups.subscriber_detail),
+    path(f"{v3}customers/form-field-values", views_groups.form_field_values),
+    path(f"{v3}customers/attributes", views_groups.customer_attributes),
+    path(f"{v3}customers/attribute-values", views_groups.attribute_values),
     path(f"{v3}hooks", views_hooks.hooks),
     path(f"{v3}hooks/<int:hook_id>", views_hooks.hook_detail),
     path(f"{v3}content/scripts", views_scripts.scripts),

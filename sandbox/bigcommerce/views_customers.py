@@ -14,6 +14,7 @@ from .responses import (
     read_json,
     v3_error,
 )
+from .views_groups import no_such_group
 from .world import create_customer, customer_payload
 
 MAX_BATCH = 10
@@ -41,6 +42,7 @@ def customers(request: HttpRequest, store: FakeStore) -> HttpResponse:
         FakeCustomer.objects.filter(store=store, pk__in=ids).delete()
         return no_content()
     found = FakeCustomer.objects.filter(store=store).order_by("id")
+    includes = {part.strip() for part in request.GET.get("include", "").split(",")}
     ids = id_list(request, "id:in")
     if ids is not None:
         found = found.filter(pk__in=ids)
@@ -48,8 +50,21 @@ def customers(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if emails:
         found = found.filter(email__in=emails)
     page, limit = page_and_limit(request)
-    chunk, meta = paginate([customer_payload(c) for c in found], page=page, limit=limit)
+    chunk, meta = paginate([_included(customer_payload(c), includes) for c in found], page=page, limit=limit)
     return json_response({"data": chunk, "meta": meta})
+
+
+# Sub-resources the list shows only when `include` names them (customers.v3.yml getCustomers).
+INCLUDED_ONLY = {"formfields": "form_fields", "attributes": "attributes"}
+
+
+def _included(payload: dict, includes: set[str]) -> dict:
+    for include, field in INCLUDED_ONLY.items():
+        if include in includes:
+            payload.setdefault(field, [])
+        else:
+            payload.pop(field, None)
+    return payload
 
 
 def _create(request: HttpRequest, store: FakeStore) -> HttpResponse:
@@ -99,6 +114,9 @@ def _update(request: HttpRequest, store: FakeStore) -> HttpResponse:
     body = _batch(request)
     if isinstance(body, HttpResponse):
         return body
+    refused = no_such_group(store, body)
+    if refused is not None:
+        return refused
     updated = []
     for n, item in enumerate(body):
         customer = FakeCustomer.objects.filter(store=store, pk=item.get("id") or 0).first()

@@ -23,8 +23,8 @@ from standardwebhooks.webhooks import Webhook
 
 from storefront.http import build_session
 
-from . import state
-from .models import FakeCouponCode, FakeCustomer, FakeHook, FakeOrder, FakeStore
+from . import groups, state
+from .models import FakeCouponCode, FakeCustomer, FakeCustomerAttribute, FakeHook, FakeOrder, FakeStore
 
 DEFAULT_ADDRESS = {
     "first_name": "Jane",
@@ -112,6 +112,50 @@ def create_customer(
         },
     )
     return customer_payload(customer)
+
+
+def create_customer_group(store_hash: str, *, name: str, **fields) -> dict:
+    """A customer group (customerGroup_Full), e.g. one a merchant made for a loyalty tier."""
+    return groups.create_group(create_store(store_hash), name=name, **fields)
+
+
+def customer_group_of(store_hash: str, customer_id: int) -> int:
+    """The customer's customer_group_id right now (0 = none)."""
+    return int(FakeCustomer.objects.get(store=_store(store_hash), pk=customer_id).data.get("customer_group_id") or 0)
+
+
+def set_customer_form_field(store_hash: str, customer_id: int, *, name: str, value: Any) -> None:
+    """Set a customer form-field value, as the shopper fills a merchant's custom account field."""
+    customer = FakeCustomer.objects.get(store=_store(store_hash), pk=customer_id)
+    fields = [f for f in customer.data.get("form_fields") or [] if f.get("name") != name]
+    customer.data["form_fields"] = [*fields, {"name": name, "value": value}]
+    customer.save(update_fields=["data"])
+
+
+def set_customer_attribute(store_hash: str, customer_id: int, *, name: str, value: str, type: str = "string") -> int:
+    """Set a customer attribute value (the attribute is defined on first use); returns the attribute id."""
+    store = _store(store_hash)
+    attribute, _ = FakeCustomerAttribute.objects.get_or_create(store=store, name=name, defaults={"type": type})
+    customer = FakeCustomer.objects.get(store=store, pk=customer_id)
+    values = [v for v in customer.data.get("attributes") or [] if v.get("attribute_id") != attribute.pk]
+    stamp = state.iso(state.now())
+    customer.data["attributes"] = [*values, {"id": attribute.pk * 100000 + customer.pk, "attribute_id": attribute.pk,
+                                             "attribute_value": str(value), "date_created": stamp,
+                                             "date_modified": stamp}]
+    customer.data["attribute_count"] = len(customer.data["attributes"])
+    customer.save(update_fields=["data"])
+    return attribute.pk
+
+
+def subscribe_newsletter(store_hash: str, *, email: str, first_name: str = "", last_name: str = "",
+                         source: str = "storefront") -> tuple[dict, list[requests.Response]]:
+    """A shopper signs up to the newsletter: the subscriber exists, then store/subscriber/created is
+    delivered to the store's hooks (subscribers.v3.yml; webhooks.v3.yml store_subscriber_created)."""
+    subscriber = groups.create_subscriber(create_store(store_hash), email=email, first_name=first_name,
+                                          last_name=last_name, source=source)
+    responses = deliver_webhook(store_hash, scope="store/subscriber/created",
+                                data={"type": "subscriber", "id": subscriber["id"]})
+    return subscriber, responses
 
 
 # --- orders -------------------------------------------------------------------------------------

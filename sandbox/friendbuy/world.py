@@ -440,3 +440,47 @@ PURCHASE, SIGN_UP, CUSTOM, CUSTOMER = (
     FakeEvent.Kind.CUSTOM,
     FakeEvent.Kind.CUSTOMER,
 )
+
+
+def custom_events(merchant: FakeMerchant, event_type: str | None = None) -> list[dict]:
+    """Custom events Friendbuy counts: the first of each (eventType, deduplicationId); later ones with the
+    same pair are accepted (201) but, as §2.5.3 says, never rewarded, so they are left out here."""
+    seen, counted = set(), []
+    for payload in events(merchant, "custom"):
+        key = (payload.get("eventType"), payload.get("deduplicationId") or object())
+        if key in seen or (event_type and payload.get("eventType") != event_type):
+            seen.add(key)
+            continue
+        seen.add(key)
+        counted.append(payload)
+    return counted
+
+
+def customer_update_payload(
+    *,
+    customer_id: str,
+    email: str,
+    tier_id: str | None,
+    tier_name: str = "",
+    precedence: int = 0,
+    updated_on: datetime | None = None,
+    name: str = "",
+) -> dict:
+    """One `customerUpdate` data item (§3.3, loyalty): the member's opt-in and tier details; tier_id None
+    means the member is in no tier (memberTierDetails absent)."""
+    at = iso(updated_on or timezone.now())
+    item: dict[str, Any] = {
+        "customerId": customer_id,
+        "customerEmail": email,
+        "customerName": name,
+        "loyaltyDetails": {"loyaltyOptInStatus": "in", "optedInOn": at, "everOptedIn": True},
+        "updatedOn": at,
+    }
+    if tier_id is not None:
+        item["memberTierDetails"] = {
+            "memberTierId": tier_id,
+            "memberTierNameCached": tier_name,
+            "memberTierPrecedenceCached": precedence,
+            "memberTierUpdatedOn": at,
+        }
+    return item
