@@ -349,10 +349,20 @@ class BigCommerceClient:
     # low level
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json_body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
-        """`path` starts with /v2/ or /v3/. Raises a typed BigCommerceError on any status ≥ 400."""
-        return _send(self.transport, method, path, params=params, json_body=json_body, headers=self._headers)
+        """`path` starts with /v2/ or /v3/. Raises a typed BigCommerceError on any status ≥ 400.
+
+        `idempotent=False` keeps the transport from resending a PUT after a 5xx or a read timeout (a
+        whole-value write such as store credit, where a late resend could overwrite a newer value)."""
+        return _send(self.transport, method, path, params=params, json_body=json_body, headers=self._headers,
+                     idempotent=idempotent)
 
     def _v2(self, method: str, path: str, **kwargs) -> Any:
         response = self.request(method, f"/v2{path}", **kwargs)
@@ -488,8 +498,27 @@ class BigCommerceClient:
 
     # customers v3
 
-    def get_customer(self, customer_id: int) -> dict | None:
-        found = self._v3("GET", "/customers", params={"id:in": int(customer_id)}) or []
+    def get_customer(self, customer_id: int, *, include: tuple[str, ...] = ()) -> dict | None:
+        """One customer; `include` names sub-resources (e.g. "storecredit" for store_credit_amounts)."""
+        params: dict[str, Any] = {"id:in": int(customer_id)}
+        if include:
+            params["include"] = ",".join(include)
+        found = self._v3("GET", "/customers", params=params) or []
+        return found[0] if found else None
+
+    def get_store_credit(self, customer_id: int) -> list[Decimal] | None:
+        """The customer's store_credit_amounts as Decimals (None when there is no such customer)."""
+        customer = self.get_customer(customer_id, include=("storecredit",))
+        if customer is None:
+            return None
+        return [parse_money(item.get("amount")) for item in customer.get("store_credit_amounts") or []]
+
+    def set_store_credit(self, customer_id: int, amounts: list[Decimal]) -> dict | None:
+        """PUT the customer's whole store_credit_amounts. Never resent by the transport: the caller's
+        ledger decides whether a write whose answer was lost landed (see referrals' store credit)."""
+        body = [{"id": int(customer_id),
+                 "store_credit_amounts": [{"amount": float(Decimal(a).quantize(Decimal("0.01")))} for a in amounts]}]
+        found = self._v3("PUT", "/customers", json_body=body, idempotent=False) or []
         return found[0] if found else None
 
     def iter_customers(self, **filters) -> Iterator[dict]:
@@ -628,6 +657,32 @@ class BigCommerceClient:
 
     def delete_coupon_code(self, promotion_id: int, code_id: int) -> None:
         self._v3("DELETE", f"/promotions/{int(promotion_id)}/codes/{int(code_id)}")
+
+    # gift certificates v2 (marketing.v2): amounts stay decimal strings converted to Decimal
+
+    def iter_gift_certificates(self, **filters) -> Iterator[dict]:
+        return self.iter_v2("/gift_certificates", params=filters)
+
+    def find_gift_certificate(self, code: str) -> dict | None:
+        """The certificate with this code (BigCommerce keeps a code's first 20 characters)."""
+        found = self._v2("GET", "/gift_certificates", params={"code": code}) or []
+        wanted = code[:20].upper()
+        return next((c for c in found if str(c.get("code", "")).upper() == wanted), None)
+
+    def get_gift_certificate(self, certificate_id: int) -> dict:
+        return self._v2("GET", f"/gift_certificates/{int(certificate_id)}")
+
+    def create_gift_certificate(self, body: dict) -> dict:
+        """POST /gift_certificates: to_name, to_email, from_name, from_email and amount are required;
+        BigCommerce sends no email for a certificate created through the API."""
+        return self._v2("POST", "/gift_certificates", json_body=body)
+
+    def update_gift_certificate(self, certificate_id: int, body: dict) -> dict:
+        """PUT /gift_certificates/{id}: the spec requires the same five fields as the POST."""
+        return self._v2("PUT", f"/gift_certificates/{int(certificate_id)}", json_body=body)
+
+    def delete_gift_certificate(self, certificate_id: int) -> None:
+        self._v2("DELETE", f"/gift_certificates/{int(certificate_id)}")
 
 
 def _format_v2_date(value: str | datetime) -> str:

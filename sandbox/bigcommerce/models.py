@@ -168,3 +168,17 @@ class FakeCustomerAttribute(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FakeGiftCertificate(models.Model):
+    """A gift certificate (marketing.v2 giftCertificate_Full without id); codes are unique per store."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="gift_certificates")
+    code = models.CharField(max_length=20, help_text="As stored: BigCommerce keeps the first 20 characters.")
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="sandbox_bc_uniq_gift_certificate")]
+
+    def __str__(self) -> str:
+        return self.code

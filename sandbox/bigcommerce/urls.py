@@ -11,6 +11,7 @@ from . import (
     views_promotions,
     views_scripts,
 )
+from . import views_gift_certificates as gift_certificates
 
 v2 = "stores/<str:store_hash>/v2/"
 v3 = "stores/<str:store_hash>/v3/"
@@ -23,6 +24,8 @@ urlpatterns = [
     path(f"{v2}orders/<int:order_id>/coupons", views_orders.order_coupons),
     path(f"{v2}orders/<int:order_id>/shipping_addresses", views_orders.order_shipping_addresses),
     path(f"{v2}orders/<int:order_id>/shippingaddresses", views_orders.order_shipping_addresses),
+    path(f"{v2}gift_certificates", gift_certificates.gift_certificates),
+    path(f"{v2}gift_certificates/<int:certificate_id>", gift_certificates.gift_certificate_detail),
     path(f"{v3}orders/<int:order_id>/transactions", views_orders.order_transactions),
     path(f"{v3}orders/<int:order_id>/payment_actions/refunds", views_orders.order_refunds),
     path(f"{v3}orders/payment_actions/refunds", views_orders.refunds),

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 
-from . import state
+from . import credit, state
 from .models import FakeCustomer, FakeStore
 from .responses import (
     endpoint,
@@ -55,7 +55,7 @@ def customers(request: HttpRequest, store: FakeStore) -> HttpResponse:
 
 
 # Sub-resources the list shows only when `include` names them (customers.v3.yml getCustomers).
-INCLUDED_ONLY = {"formfields": "form_fields", "attributes": "attributes"}
+INCLUDED_ONLY = {"formfields": "form_fields", "attributes": "attributes", "storecredit": "store_credit_amounts"}
 
 
 def _included(payload: dict, includes: set[str]) -> dict:
@@ -67,11 +67,23 @@ def _included(payload: dict, includes: set[str]) -> dict:
     return payload
 
 
+def _credit_problems(body: list[dict]) -> dict:
+    """store_credit_amounts that BigCommerce would refuse, by field."""
+    problems = {}
+    for n, item in enumerate(body):
+        if "store_credit_amounts" in item:
+            try:
+                item["store_credit_amounts"] = credit.store_credit_checked(item["store_credit_amounts"])
+            except credit.Refused as exc:
+                problems[f"{n}.{exc.field}"] = exc.message
+    return problems
+
+
 def _create(request: HttpRequest, store: FakeStore) -> HttpResponse:
     body = _batch(request)
     if isinstance(body, HttpResponse):
         return body
-    errors = {}
+    errors = _credit_problems(body)
     for n, item in enumerate(body):
         for field in ("email", "first_name", "last_name"):
             if not item.get(field):
@@ -117,6 +129,9 @@ def _update(request: HttpRequest, store: FakeStore) -> HttpResponse:
     refused = no_such_group(store, body)
     if refused is not None:
         return refused
+    problems = _credit_problems(body)
+    if problems:
+        return v3_error(422, "The Customer was not valid.", problems)
     updated = []
     for n, item in enumerate(body):
         customer = FakeCustomer.objects.filter(store=store, pk=item.get("id") or 0).first()
@@ -126,5 +141,5 @@ def _update(request: HttpRequest, store: FakeStore) -> HttpResponse:
         customer.data["date_modified"] = state.iso(state.now())
         customer.email = str(customer.data.get("email", customer.email)).lower()
         customer.save(update_fields=["data", "email"])
-        updated.append(customer_payload(customer))
+        updated.append(_included(customer_payload(customer), set()))
     return json_response({"data": updated, "meta": {}})

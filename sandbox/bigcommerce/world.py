@@ -23,8 +23,16 @@ from standardwebhooks.webhooks import Webhook
 
 from storefront.http import build_session
 
-from . import groups, state
-from .models import FakeCouponCode, FakeCustomer, FakeCustomerAttribute, FakeHook, FakeOrder, FakeStore
+from . import credit, groups, state
+from .models import (
+    FakeCouponCode,
+    FakeCustomer,
+    FakeCustomerAttribute,
+    FakeGiftCertificate,
+    FakeHook,
+    FakeOrder,
+    FakeStore,
+)
 
 DEFAULT_ADDRESS = {
     "first_name": "Jane",
@@ -631,3 +639,42 @@ def current_customer_jwt(**kwargs) -> str:
     from .tokens import current_customer_jwt as sign
 
     return sign(**kwargs)
+
+
+# --- store credit and gift certificates (rules in sandbox.bigcommerce.credit) ---------------------------
+
+
+def store_credit(store_hash: str, customer_id: int) -> Decimal:
+    """The customer's store credit as BigCommerce holds it."""
+    return credit.store_credit_of(FakeCustomer.objects.get(store__store_hash=store_hash, pk=customer_id))
+
+
+def set_store_credit(store_hash: str, customer_id: int, amount: Decimal | str) -> None:
+    """What the merchant does in the control panel: the balance set to `amount`."""
+    customer = FakeCustomer.objects.get(store__store_hash=store_hash, pk=customer_id)
+    customer.data["store_credit_amounts"] = [{"amount": state.number(amount)}]
+    customer.save(update_fields=["data"])
+
+
+def order_paid_with_store_credit(store_hash: str, *, customer_id: int, credit_amount: Decimal | str,
+                                 **order) -> dict:
+    """A checkout that spends `credit_amount` of the customer's credit (refused past the balance): the
+    balance goes down and the order says so in `store_credit_amount`."""
+    store = create_store(store_hash)
+    customer = FakeCustomer.objects.get(store=store, pk=customer_id)
+    credit.store_credit_spend(store=store, customer_id=customer_id, amount=credit_amount)
+    order.setdefault("email", customer.email)
+    return create_order(store_hash, customer_id=customer_id, store_credit_amount=state.money(credit_amount),
+                        **order)
+
+
+def gift_certificate(store_hash: str, code: str) -> dict | None:
+    found = FakeGiftCertificate.objects.filter(store__store_hash=store_hash, code__iexact=code).first()
+    return credit.gift_certificate_payload(found) if found else None
+
+
+def order_paid_with_gift_certificate(store_hash: str, *, code: str, amount: Decimal | str, **order) -> dict:
+    """A checkout that spends `amount` of a gift certificate (refused unless active and covered)."""
+    store = create_store(store_hash)
+    credit.gift_certificate_redeem(store=store, code=code, amount=amount)
+    return create_order(store_hash, gift_certificate_amount=state.money(amount), **order)
