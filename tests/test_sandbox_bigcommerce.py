@@ -287,7 +287,11 @@ def test_customers_filter_validate_and_page(client, bc_store):
     assert [c["id"] for c in found["data"]] == [created[0]["id"]]
     assert found["meta"]["pagination"]["total"] == 1
     _, props = spec_keys("customers.v3.yml", "customer_Full")
-    assert props - {"addresses", "attributes", "form_fields"} <= set(found["data"][0])
+    # Sub-resources come only with `include` (store credit with include=storecredit).
+    assert props - {"addresses", "attributes", "form_fields", "store_credit_amounts"} <= set(found["data"][0])
+    assert "store_credit_amounts" not in found["data"][0]
+    with_credit = _call(client, bc_store, "get", "/v3/customers?email:in=jo@example.com&include=storecredit").json()
+    assert with_credit["data"][0]["store_credit_amounts"] == [{"amount": 0}]
 
 
 # --- hooks --------------------------------------------------------------------------------------
