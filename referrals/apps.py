@@ -22,6 +22,7 @@ class ReferralsConfig(AppConfig):
             rewards,
             support_admin,
         )
+        from .earning import newsletter, reversals  # noqa: F401  (reversals connects its receiver)
         from .retention_rules import retention_rules_register
 
         report_rollup.connect_receivers()
@@ -32,3 +33,4 @@ class ReferralsConfig(AppConfig):
         handlers.register("store/customer/created", lifecycle.handle_customer_delivery)
         handlers.register("store/customer/updated", lifecycle.handle_customer_delivery)
         handlers.register("store/customer/deleted", lifecycle.handle_customer_delivery)
+        handlers.register("store/subscriber/created", newsletter.handle_subscriber_delivery)

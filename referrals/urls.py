@@ -2,7 +2,9 @@
 from django.urls import path
 
 from . import views
+from .earning import views as earning_views
 
 urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
+    path("app/events/", earning_views.earning_events, name="app-earning-events"),
 ]

@@ -28,6 +28,7 @@ WEBHOOK_SCOPES = (
     "store/customer/created",
     "store/customer/updated",
     "store/customer/deleted",
+    "store/subscriber/created",
 )
 
 
