@@ -5,7 +5,7 @@ custom events); a store without a row here has the defaults.
 """
 from django.db import models
 
-__all__ = ["EarningSettings"]
+__all__ = ["EarningSettings", "TierGroupChange", "TierGroupMapping", "TierMembership"]
 
 
 class EarningSettings(models.Model):
@@ -25,3 +25,61 @@ class EarningSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Earning settings of {self.store_id}"
+
+
+class TierGroupMapping(models.Model):
+    """The merchant's choice: members of this Friendbuy tier belong in this BigCommerce customer group."""
+
+    store = models.ForeignKey("storefront.Store", on_delete=models.CASCADE, related_name="tier_mappings")
+    tier_id = models.CharField(max_length=64, help_text="Friendbuy memberTierId.")
+    tier_name = models.CharField(max_length=255, blank=True)
+    customer_group_id = models.PositiveIntegerField(help_text="BigCommerce customer group id.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "tier_id"], name="uniq_tier_mapping")]
+
+    def __str__(self) -> str:
+        return f"{self.tier_name or self.tier_id} → group {self.customer_group_id}"
+
+
+class TierMembership(models.Model):
+    """A member's latest tier as Friendbuy reported it, and the customer group we put them in for it."""
+
+    store = models.ForeignKey("storefront.Store", on_delete=models.CASCADE, related_name="tier_memberships")
+    friendbuy_customer_id = models.CharField(max_length=64)
+    tier_id = models.CharField(max_length=64, blank=True, help_text="Empty: in no tier.")
+    tier_name = models.CharField(max_length=255, blank=True)
+    tier_updated_at = models.CharField(max_length=40, blank=True, help_text="memberTierUpdatedOn as sent (ISO).")
+    applied_group_id = models.PositiveIntegerField(null=True, blank=True,
+                                                   help_text="The group we moved the customer into for their tier.")
+    group_before_id = models.PositiveIntegerField(null=True, blank=True,
+                                                  help_text="Their group before we first moved them (to go back).")
+    reason = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "friendbuy_customer_id"], name="uniq_tier_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.friendbuy_customer_id}: {self.tier_name or self.tier_id or 'no tier'}"
+
+
+class TierGroupChange(models.Model):
+    """Audit: one customer moved between BigCommerce customer groups because of their tier."""
+
+    store = models.ForeignKey("storefront.Store", on_delete=models.CASCADE, related_name="tier_group_changes")
+    membership = models.ForeignKey(TierMembership, on_delete=models.CASCADE, related_name="changes")
+    bc_customer_id = models.BigIntegerField()
+    tier_id = models.CharField(max_length=64, blank=True)
+    from_group_id = models.PositiveIntegerField(default=0)
+    to_group_id = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=255)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"customer {self.bc_customer_id}: group {self.from_group_id} → {self.to_group_id}"

@@ -45,6 +45,7 @@ from storefront.models import Store
 from storefront.queueing import task_enqueue, task_enqueue_on_commit
 
 from .currencies import ISO_4217
+from .earning.tiers import tier_update_record
 from .models import (
     EmailOptOut,
     FriendbuyDelivery,
@@ -61,7 +62,7 @@ MAX_REWARD_AMOUNT = Decimal("10000")
 REWARD_TYPES = {"advocateReward": Reward.Recipient.ADVOCATE, "friendIncentive": Reward.Recipient.FRIEND,
                 "loyaltyReward": Reward.Recipient.LOYALTY}
 # Loyalty-product webhooks we keep as evidence without acting on them (reference §3.3).
-RECORDED_TYPES = {"ledgerTransaction", "customerUpdate", "receipt"}
+RECORDED_TYPES = {"ledgerTransaction", "receipt"}
 D = FriendbuyDelivery
 MAX_ATTEMPTS, RETRY_SCHEDULE = DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 # A claimed retry is not claimed again for this long; a verified delivery still "received" this long
@@ -269,6 +270,9 @@ def _process_item(store: Store, delivery: FriendbuyDelivery, kind: str, item: di
         return _process_email_capture(store, item)
     if kind == "emailOptOut":
         return _process_opt_out(store, item)
+    if kind == "customerUpdate":  # loyalty tier → customer group (referrals.earning.tiers)
+        key, note = tier_update_record(store=store, item=item)
+        return FriendbuyWebhookItem.Status.PROCESSED, key, note
     key = str(item.get("rewardId") or item.get("eventId") or item.get("transactionId") or item.get("customerId") or "")
     note = "Loyalty webhook recorded" if kind in RECORDED_TYPES else f"Unknown type {kind!r} recorded"
     return FriendbuyWebhookItem.Status.RECORDED, key, note

@@ -2,10 +2,11 @@
 web side stores and queues the BigCommerce webhook, the worker re-fetches, owes and sends the custom event."""
 import pytest
 
-from referrals.models import LoyaltyEvent
+from referrals.models import LoyaltyEvent, TierGroupChange, TierGroupMapping
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
 from tests.fixtures_celery import wait_for
+from tests.fixtures_rewards import FriendbuyPlayer
 
 pytestmark = pytest.mark.celery_worker
 
@@ -33,3 +34,14 @@ def test_refund_reaches_friendbuy_once_through_the_worker(celery_worker_process,
     sent = wait_for(lambda: _sent(lc_merchant, "order_refunded"))
     assert sent[0]["additionalProperties"]["orderId"] == str(order["id"])
     assert len(_sent(lc_merchant, "order_refunded")) == 1
+
+
+def test_tier_change_moves_the_customer_into_the_group_through_the_worker(celery_worker_process, lc_store):
+    gold = bc_world.create_customer_group(lc_store.store_hash, name="Gold")
+    ada = bc_world.create_customer(lc_store.store_hash, email="ada@example.com")
+    TierGroupMapping.objects.create(store=lc_store, tier_id="t-gold", customer_group_id=gold["id"])
+    item = fb_world.customer_update_payload(customer_id=str(ada["id"]), email="ada@example.com", tier_id="t-gold")
+    assert FriendbuyPlayer(lc_store).webhook("customerUpdate", [item]).status_code == 200
+    wait_for(lambda: bc_world.customer_group_of(lc_store.store_hash, ada["id"]) == gold["id"])
+    assert wait_for(lambda: TierGroupChange.objects.filter(store=lc_store).count()) == 1
+    assert "referrals.tier_group_apply" in celery_worker_process.log()

@@ -1,0 +1,15 @@
+"""Celery wrapper for tiers as customer groups: apply one member's tier to their BigCommerce group."""
+from celery import shared_task
+
+from referrals.earning.tiers import tier_group_apply
+from storefront.bigcommerce import BigCommerceError
+
+
+@shared_task(bind=True, name="referrals.tier_group_apply", max_retries=6)
+def tier_group_apply_task(self, membership_id: int) -> str:
+    try:
+        return tier_group_apply(membership_id=membership_id).reason
+    except BigCommerceError as exc:
+        if not exc.retryable:
+            raise
+        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
