@@ -54,3 +54,17 @@ def test_a_customer_moved_by_hand_is_left_there_and_a_guest_is_skipped(lc_store)
     assert bc_world.customer_group_of(lc_store.store_hash, ada["id"]) == wholesale["id"]
     _tier(lc_store, "guest-abc", "t-gold")
     assert "Guest" in TierMembership.objects.get(store=lc_store, friendbuy_customer_id="guest-abc").reason
+
+
+def test_the_owner_maps_a_tier_to_a_group_listed_from_bigcommerce(client, installed_store, load_app):
+    bc_world.create_store(installed_store.store_hash)
+    gold = bc_world.create_customer_group(installed_store.store_hash, name="Gold")
+    load_app()
+    body = client.get("/app/events/").content.decode()
+    assert f'<option value="{gold["id"]}">Gold</option>' in body
+    client.post("/app/events/", {"action": "tier", "tier_id": "t-gold", "tier_name": "Gold",
+                                 "customer_group_id": str(gold["id"])})
+    assert TierGroupMapping.objects.get(store=installed_store, tier_id="t-gold").customer_group_id == gold["id"]
+    load_app(user_id=999, user_email="clerk@example.com")
+    client.post("/app/events/", {"action": "tier", "tier_id": "t-gold", "customer_group_id": ""})
+    assert TierGroupMapping.objects.filter(store=installed_store).count() == 1

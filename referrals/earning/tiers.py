@@ -86,3 +86,25 @@ def tier_group_apply(*, membership_id: int) -> TierMembership:
     membership.applied_group_id = target if mapping is not None else None
     membership.save(update_fields=["applied_group_id", "group_before_id", "reason", "updated_at"])
     return membership
+
+
+def customer_groups_for(*, store: Store) -> list[dict]:
+    """The store's customer groups as BigCommerce lists them ({id, name}), for the mapping form."""
+    return [{"id": int(g["id"]), "name": str(g.get("name") or "")}
+            for g in bigcommerce_for(store).iter_customer_groups()]
+
+
+def tiers_seen(*, store: Store) -> list[dict]:
+    """Tiers Friendbuy has reported for this store's members ({tier_id, tier_name}), for the mapping form."""
+    rows = (TierMembership.objects.filter(store=store).exclude(tier_id="")
+            .values("tier_id", "tier_name").distinct().order_by("tier_name"))
+    return list(rows)
+
+
+def tier_mapping_set(*, store: Store, tier_id: str, tier_name: str, customer_group_id: int | None) -> None:
+    """Map a tier to a customer group (None removes the mapping); members are re-applied on their next report."""
+    if customer_group_id is None:
+        TierGroupMapping.objects.filter(store=store, tier_id=tier_id).delete()
+        return
+    TierGroupMapping.objects.update_or_create(store=store, tier_id=tier_id[:64], defaults={
+        "tier_name": tier_name[:255], "customer_group_id": customer_group_id})

@@ -6,9 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
+from storefront.bigcommerce import BigCommerceError
 from storefront.session import store_user_required
 
+from ..models import TierGroupChange, TierGroupMapping
 from .events import CATALOGUE, earning_event_counts, earning_settings_save
+from .tiers import customer_groups_for, tier_mapping_set, tiers_seen
 
 SWITCHES = sorted({switch for _meaning, switch in CATALOGUE.values()})
 
@@ -21,9 +24,30 @@ def earning_events(request: HttpRequest) -> HttpResponse:
         if not request.store_user.is_owner:
             messages.error(request, "Only the store owner can switch events on or off.")
             return redirect("app-earning-events")
+        if request.POST.get("action") == "tier":
+            return _tier_mapping(request)
         earning_settings_save(store=request.store, **{s: request.POST.get(s) == "on" for s in SWITCHES})
         messages.success(request, "Saved: the events switched on are sent from now on.")
         return redirect("app-earning-events")
+    try:
+        groups, groups_error = customer_groups_for(store=request.store), ""
+    except BigCommerceError as exc:
+        groups, groups_error = [], f"BigCommerce did not list the customer groups: {exc}"
     return render(request, "referrals/earning_events.html", {
         "store": request.store, "store_user": request.store_user, "rows": earning_event_counts(store=request.store),
+        "groups": groups, "groups_error": groups_error, "tiers": tiers_seen(store=request.store),
+        "mappings": TierGroupMapping.objects.filter(store=request.store).order_by("tier_name", "tier_id"),
+        "changes": TierGroupChange.objects.filter(store=request.store)[:20],
     })
+
+
+def _tier_mapping(request: HttpRequest) -> HttpResponse:
+    tier_id = request.POST.get("tier_id", "").strip()
+    group = request.POST.get("customer_group_id", "")
+    if not tier_id or not (group.isdigit() or group == ""):
+        messages.error(request, "Name a tier id and choose a customer group (or none to remove the mapping).")
+        return redirect("app-earning-events")
+    tier_mapping_set(store=request.store, tier_id=tier_id, tier_name=request.POST.get("tier_name", "").strip(),
+                     customer_group_id=int(group) if group else None)
+    messages.success(request, f"Tier {tier_id} saved: members move on their next tier report from Friendbuy.")
+    return redirect("app-earning-events")
