@@ -18,6 +18,11 @@ class EarningSettings(models.Model):
         default=True, help_text="Tell Friendbuy of refunds, partial refunds, cancellations and chargebacks.")
     code_use_enabled = models.BooleanField(
         default=True, help_text="Tell Friendbuy when a referral or friend code is used at checkout.")
+    api_key_hash = models.CharField(
+        max_length=64, blank=True, db_index=True,
+        help_text="SHA-256 of the external-events API key (the key is shown once, when made, and never stored).")
+    api_key_hint = models.CharField(max_length=12, blank=True, help_text="The key's first characters.")
+    api_key_created_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

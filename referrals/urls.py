@@ -2,9 +2,11 @@
 from django.urls import path
 
 from . import views
+from .earning import external
 from .earning import views as earning_views
 
 urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
     path("app/events/", earning_views.earning_events, name="app-earning-events"),
+    path("api/external/v1/events", external.ExternalEventView.as_view(), name="external-events"),
 ]

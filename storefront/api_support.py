@@ -382,5 +382,6 @@ class StorefrontAPIView(APIView):
 
 
 def only_storefront_api(endpoints):
-    """drf-spectacular preprocessing hook: the published schema covers the widget API only."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/storefront/")]
+    """drf-spectacular preprocessing hook: the published schema covers the widget API and the merchant's
+    external-events API only."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(("/api/storefront/", "/api/external/"))]

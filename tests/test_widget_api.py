@@ -296,7 +296,7 @@ def test_openapi_schema_lists_the_widget_api(client, db):
     paths = response.json()["paths"]
     assert {f"{API}/capture", f"{API}/identify", f"{API}/orders/link", f"{API}/me/referral-link",
             f"{API}/me/rewards"} <= set(paths)
-    assert all(path.startswith("/api/storefront/") for path in paths)
+    assert all(path.startswith(("/api/storefront/", "/api/external/")) for path in paths)
 
 
 def test_docs_page_works_offline(client, db):

@@ -10,7 +10,8 @@ from storefront.bigcommerce import BigCommerceError
 from storefront.session import store_user_required
 
 from ..models import TierGroupChange, TierGroupMapping
-from .events import CATALOGUE, earning_event_counts, earning_settings_save
+from .events import CATALOGUE, earning_event_counts, earning_settings_for, earning_settings_save
+from .external import api_key_rotate
 from .tiers import customer_groups_for, tier_mapping_set, tiers_seen
 
 SWITCHES = sorted({switch for _meaning, switch in CATALOGUE.values()})
@@ -26,9 +27,16 @@ def earning_events(request: HttpRequest) -> HttpResponse:
             return redirect("app-earning-events")
         if request.POST.get("action") == "tier":
             return _tier_mapping(request)
+        if request.POST.get("action") == "api_key":
+            # Shown once, in this answer only (no redirect, no message in the session): only its hash is kept.
+            return _page(request, new_key=api_key_rotate(store=request.store))
         earning_settings_save(store=request.store, **{s: request.POST.get(s) == "on" for s in SWITCHES})
         messages.success(request, "Saved: the events switched on are sent from now on.")
         return redirect("app-earning-events")
+    return _page(request)
+
+
+def _page(request: HttpRequest, *, new_key: str = "") -> HttpResponse:
     try:
         groups, groups_error = customer_groups_for(store=request.store), ""
     except BigCommerceError as exc:
@@ -38,6 +46,7 @@ def earning_events(request: HttpRequest) -> HttpResponse:
         "groups": groups, "groups_error": groups_error, "tiers": tiers_seen(store=request.store),
         "mappings": TierGroupMapping.objects.filter(store=request.store).order_by("tier_name", "tier_id"),
         "changes": TierGroupChange.objects.filter(store=request.store)[:20],
+        "settings": earning_settings_for(store=request.store), "new_key": new_key,
     })
 
 
