@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from referrals.models import FriendbuyConnection, OrderSnapshot, Reward
+from referrals.models import FriendbuyConnection, LoyaltyEvent, OrderSnapshot, Reward, TierGroupChange
 from storefront.models import InstalledScript, Store, WebhookSubscription
 
 
@@ -22,6 +22,10 @@ def test_demo_installs_the_store_connects_friendbuy_and_plays_the_journeys_idemp
     assert InstalledScript.objects.filter(store=store).count() == 5
     orders, rewards = OrderSnapshot.objects.count(), Reward.objects.count()
     assert orders >= 3 and rewards >= 2
+    # Loyalty: a newsletter sign-up that earned, a tier change that moved Vic into "Gold members".
+    assert "'tier_group': True" in out.getvalue()
+    assert LoyaltyEvent.objects.get(store=store, event_type="newsletter_subscribed").state == LoyaltyEvent.State.SENT
+    assert TierGroupChange.objects.filter(store=store).count() == 1
 
     call_command("demo", stdout=StringIO())
     assert (OrderSnapshot.objects.count(), Reward.objects.count()) == (orders, rewards)

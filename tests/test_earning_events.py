@@ -114,3 +114,4 @@ def test_merchant_page_lists_the_events_and_only_the_owner_switches_them(client,
     load_app(user_id=999, user_email="clerk@example.com")
     client.post("/app/events/", {"newsletter_enabled": "on", "reversals_enabled": "on"})
     assert not EarningSettings.objects.get(store=installed_store).reversals_enabled
+

@@ -23,6 +23,7 @@ from referrals.rewards import play_demo_rewards
 from referrals.services import friendbuy_connect
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
+from sandbox.earning_demo import play_demo_earning
 from sandbox.friendbuy import world as fb_world
 from sandbox.friendbuy.models import FakeMerchant
 from sandbox.storefront.demo import prepare_demo_storefront
@@ -91,6 +92,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Rewards played: {rewards}")
         fraud = play_demo_fraud(store=store)
         self.stdout.write(f"Fraud cases played: {fraud}")
+        self.stdout.write(f"Loyalty played: {play_demo_earning(store=store)}")
 
     def _storefront(self, store: Store) -> dict:
         return prepare_demo_storefront(store=store)
