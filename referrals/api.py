@@ -22,6 +22,7 @@ from storefront.scripts import widget_asset
 from storefront.shopper_auth import CurrentCustomerJWTAuthentication, IsShopper, shopper_from_token
 
 from . import attribution, reward_selectors, widget
+from .earning.tiers import tier_for_shopper
 from .friendbuy import FriendbuyError
 
 STORE_HEADER = OpenApiParameter(
@@ -147,6 +148,7 @@ class LoyaltyOut(serializers.Serializer):
         help_text="The shopper has been identified to Friendbuy (customer auth)."
     )
     lastIdentifiedAt = serializers.DateTimeField(allow_null=True)
+    tier = serializers.CharField(allow_blank=True, help_text="Loyalty tier Friendbuy last reported (empty: none).")
 
 
 class RewardOut(serializers.Serializer):
@@ -350,6 +352,7 @@ class LoyaltyView(ShopperView):
                     **balance,
                     "optedIn": seen is not None,
                     "lastIdentifiedAt": seen.last_identified_at if seen else None,
+                    "tier": tier_for_shopper(store=shopper.store, customer_id=shopper.customer_id)["name"],
                 }
             ).data
         )

@@ -7,7 +7,13 @@ import uuid
 import pytest
 from django.core.cache import cache
 
-from referrals.models import AttributionCapture, OrderAttributionLink, Reward, ShopperIdentification
+from referrals.models import (
+    AttributionCapture,
+    OrderAttributionLink,
+    Reward,
+    ShopperIdentification,
+    TierMembership,
+)
 from referrals.signatures import customer_auth_signature
 from sandbox.faults import inject
 from sandbox.friendbuy import world as fb_world
@@ -84,7 +90,10 @@ def test_loyalty_balance_is_zero_without_a_ledger_and_reads_it_when_present(clie
     fb_world.set_ledger_balance(storefront_world.merchant, customer_id="9", total="12.50")
     post(client, storefront_world, "identify", {"jwt": token})
     full = client.get(f"{API}/me/loyalty", **storefront_world.headers(token)).json()
-    assert full["balance"] == "12.50" and full["optedIn"] is True
+    assert full["balance"] == "12.50" and full["optedIn"] is True and full["tier"] == ""
+    TierMembership.objects.create(store=storefront_world.store, friendbuy_customer_id="9", tier_id="t-g",
+                                  tier_name="Gold")
+    assert client.get(f"{API}/me/loyalty", **storefront_world.headers(token)).json()["tier"] == "Gold"
 
 
 def test_referral_status_shows_who_referred_the_shopper(client, storefront_world):

@@ -108,3 +108,9 @@ def tier_mapping_set(*, store: Store, tier_id: str, tier_name: str, customer_gro
         return
     TierGroupMapping.objects.update_or_create(store=store, tier_id=tier_id[:64], defaults={
         "tier_name": tier_name[:255], "customer_group_id": customer_group_id})
+
+
+def tier_for_shopper(*, store: Store, customer_id: int | str) -> dict:
+    """The shopper's loyalty tier as Friendbuy last reported it ({id, name}; empty when none), for the widget."""
+    membership = TierMembership.objects.filter(store=store, friendbuy_customer_id=str(customer_id)).first()
+    return {"id": membership.tier_id, "name": membership.tier_name} if membership else {"id": "", "name": ""}
