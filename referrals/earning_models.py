@@ -18,6 +18,12 @@ class EarningSettings(models.Model):
         default=True, help_text="Tell Friendbuy of refunds, partial refunds, cancellations and chargebacks.")
     code_use_enabled = models.BooleanField(
         default=True, help_text="Tell Friendbuy when a referral or friend code is used at checkout.")
+    birthday_enabled = models.BooleanField(
+        default=False, help_text="Send birthday on the customer's birthday (needs the field below).")
+    birthday_field = models.CharField(
+        max_length=255, blank=True,
+        help_text="Name of the customer account form field, or of the customer attribute, holding the birthday "
+                  "(YYYY-MM-DD, MM/DD/YYYY, DD.MM.YYYY or MM-DD); a form field of that name is tried first.")
     api_key_hash = models.CharField(
         max_length=64, blank=True, db_index=True,
         help_text="SHA-256 of the external-events API key (the key is shown once, when made, and never stored).")

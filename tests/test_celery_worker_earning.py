@@ -1,8 +1,9 @@
 """Earning and reversal events through a real `celery -A config worker -B` (tests/fixtures_celery.py): the
 web side stores and queues the BigCommerce webhook, the worker re-fetches, owes and sends the custom event."""
 import pytest
+from django.utils import timezone
 
-from referrals.models import LoyaltyEvent, TierGroupChange, TierGroupMapping
+from referrals.models import EarningSettings, LoyaltyEvent, TierGroupChange, TierGroupMapping
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
 from tests.fixtures_celery import wait_for
@@ -45,3 +46,13 @@ def test_tier_change_moves_the_customer_into_the_group_through_the_worker(celery
     wait_for(lambda: bc_world.customer_group_of(lc_store.store_hash, ada["id"]) == gold["id"])
     assert wait_for(lambda: TierGroupChange.objects.filter(store=lc_store).count()) == 1
     assert "referrals.tier_group_apply" in celery_worker_process.log()
+
+
+def test_birthday_is_sent_by_the_schedule_in_the_worker(celery_worker_process, lc_store, lc_merchant):
+    EarningSettings.objects.create(store=lc_store, birthday_enabled=True, birthday_field="Birthday")
+    ada = bc_world.create_customer(lc_store.store_hash, email="bday@example.com")
+    today = timezone.now().date()
+    bc_world.set_customer_form_field(lc_store.store_hash, ada["id"], name="Birthday",
+                                     value=f"1990-{today.month:02d}-{today.day:02d}")
+    wait_for(lambda: _sent(lc_merchant, "birthday"))
+    assert "referrals.birthdays_send_all" in celery_worker_process.log()

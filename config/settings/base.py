@@ -276,4 +276,6 @@ CELERY_BEAT_SCHEDULE["referrals-reconcile-orders"] = {
 CELERY_BEAT_SCHEDULE["fraud_auto_decide"] = {"task": "fraud.auto_decide", "schedule": 60 * 60}
 CELERY_BEAT_SCHEDULE["fraud-daily-summary"] = {"task": "fraud.daily_summary", "schedule": 24 * 60 * 60}
 # Friendbuy analytics (shares, clicks, sign-ups, purchases, advocate rewards) for the reports, nightly.
+# Loyalty: customers whose birthday is today earn `birthday` (referrals.earning.birthdays), daily.
+CELERY_BEAT_SCHEDULE["referrals-birthdays"] = {"task": "referrals.birthdays_send_all", "schedule": 24 * 60 * 60}
 CELERY_BEAT_SCHEDULE["referrals-analytics-sync"] = {"task": "referrals.analytics_sync_all", "schedule": 24 * 60 * 60}

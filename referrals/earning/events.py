@@ -16,6 +16,7 @@ from ..models import EarningSettings, LoyaltyEvent
 from ..rewards import loyalty_custom_event
 
 NEWSLETTER = "newsletter_subscribed"
+BIRTHDAY = "birthday"
 ORDER_REFUNDED = "order_refunded"
 ORDER_PARTIALLY_REFUNDED = "order_partially_refunded"
 ORDER_CANCELLED = "order_cancelled"
@@ -26,6 +27,7 @@ CODE_USED = "referral_code_used"
 CATALOGUE: dict[str, tuple[str, str]] = {
     NEWSLETTER: ("A shopper signed up to the newsletter (BigCommerce store/subscriber/created).",
                  "newsletter_enabled"),
+    BIRTHDAY: ("It is the customer's birthday (the field named below; checked daily).", "birthday_enabled"),
     ORDER_REFUNDED: ("An order was refunded in full (amount = total refunded).", "reversals_enabled"),
     ORDER_PARTIALLY_REFUNDED: ("Part of an order was refunded (amount = total refunded so far).",
                                "reversals_enabled"),
@@ -75,9 +77,10 @@ def earning_event_counts(*, store: Store) -> list[dict]:
 
 
 def earning_settings_save(*, store: Store, newsletter_enabled: bool, reversals_enabled: bool,
-                          code_use_enabled: bool) -> EarningSettings:
+                          code_use_enabled: bool, birthday_enabled: bool, birthday_field: str) -> EarningSettings:
     """The merchant's switches (the view lets only the store owner call this)."""
     settings, _ = EarningSettings.objects.update_or_create(store=store, defaults={
         "newsletter_enabled": newsletter_enabled, "reversals_enabled": reversals_enabled,
-        "code_use_enabled": code_use_enabled})
+        "code_use_enabled": code_use_enabled, "birthday_enabled": birthday_enabled,
+        "birthday_field": birthday_field.strip()[:255]})
     return settings

@@ -30,7 +30,8 @@ def earning_events(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "api_key":
             # Shown once, in this answer only (no redirect, no message in the session): only its hash is kept.
             return _page(request, new_key=api_key_rotate(store=request.store))
-        earning_settings_save(store=request.store, **{s: request.POST.get(s) == "on" for s in SWITCHES})
+        earning_settings_save(store=request.store, birthday_field=request.POST.get("birthday_field", ""),
+                              **{s: request.POST.get(s) == "on" for s in SWITCHES})
         messages.success(request, "Saved: the events switched on are sent from now on.")
         return redirect("app-earning-events")
     return _page(request)

@@ -1,6 +1,7 @@
-"""Celery wrapper for tiers as customer groups: apply one member's tier to their BigCommerce group."""
+"""Celery wrappers for loyalty: apply one member's tier to their BigCommerce group; the daily birthday scan."""
 from celery import shared_task
 
+from referrals.earning.birthdays import birthdays_send_all
 from referrals.earning.tiers import tier_group_apply
 from storefront.bigcommerce import BigCommerceError
 
@@ -13,3 +14,8 @@ def tier_group_apply_task(self, membership_id: int) -> str:
         if not exc.retryable:
             raise
         raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+
+
+@shared_task(name="referrals.birthdays_send_all")
+def birthdays_send_all_task() -> int:
+    return birthdays_send_all()
