@@ -112,11 +112,14 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
                "can_act": roles.can_run_actions(request.user)}
     keys = {"identity_id": _int(request.GET.get("identity")), "bc_customer_id": _int(request.GET.get("customer")),
             "normalized_email": (request.GET.get("email") or "").strip().lower(),
-            "bc_order_id": _int(request.GET.get("order"))}
+            "bc_order_id": _int(request.GET.get("order")),
+            "friendbuy_customer_id": (request.GET.get("fb") or "").strip()[:64]}
     if store_id and any(keys.values()):
         file = customer_file(store_id=store_id, **keys)
         context.update(file=file, findings=diagnosis.diagnose(file, bc_order_id=keys["bc_order_id"]),
                        back=request.get_full_path())
+    elif "q" in request.GET and not q:
+        context["empty_search"] = True
     elif q:
         matches = support_search(query=q, store_id=store_id)
         if len(matches) == 1:

@@ -41,11 +41,17 @@ MATCH_LIMIT = 50
 
 
 # --- finding the customer ------------------------------------------------------------------------------
+#
+# A person is whoever one set of keys names in one store: Friendbuy customer ids (the BigCommerce id for
+# registered customers, the guest surrogate otherwise) and normalised emails. The advocate is often known
+# only from Friendbuy's side (a reward webhook, the emailCapture that gave her friend a code, a signed
+# referral visit naming her customer id), so every route in widens to the whole set through those rows
+# too, and the set's canonical key is what a match opens: one person, one file.
 
 
 @dataclass(frozen=True)
 class Match:
-    """One customer (in one store) a search term points at; `query` opens their file."""
+    """One person (in one store) a search term points at; `query` opens their file."""
 
     store_id: int
     store_hash: str
@@ -55,105 +61,245 @@ class Match:
     bc_customer_id: int | None = None
     normalized_email: str = ""
     bc_order_id: int | None = None
+    friendbuy_customer_id: str = ""
 
     @property
     def key(self) -> tuple:
         # Two routes to the same person (their email and their order) are one match.
         if self.identity_id:
             return (self.store_id, "identity", self.identity_id)
-        if self.bc_customer_id:
-            return (self.store_id, "customer", self.bc_customer_id)
+        if self.friendbuy_customer_id:
+            return (self.store_id, "fb", self.friendbuy_customer_id)
         if self.normalized_email:
             return (self.store_id, "email", self.normalized_email)
         return (self.store_id, "order", self.bc_order_id)
 
     @property
     def query(self) -> str:
+        """The file's address: the canonical key only (plus the order searched for, which the diagnosis
+        puts first), so every route to a person opens the same file."""
         params: dict[str, Any] = {"store": self.store_id}
-        for name, value in (("identity", self.identity_id), ("customer", self.bc_customer_id),
-                            ("email", self.normalized_email), ("order", self.bc_order_id)):
-            if value:
-                params[name] = value
+        if self.identity_id:
+            params["identity"] = self.identity_id
+        elif self.friendbuy_customer_id:
+            params["fb"] = self.friendbuy_customer_id
+        elif self.normalized_email:
+            params["email"] = self.normalized_email
+        if self.bc_order_id:
+            params["order"] = self.bc_order_id
         return urlencode(params)
+
+
+@dataclass
+class PersonKeys:
+    """Every key one person is known by in one store (see the section comment)."""
+
+    fb_ids: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)  # normalised
+    raw_emails: set[str] = field(default_factory=set)
+    identities: list[CustomerIdentity] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def customer_ids(self) -> list[int]:
+        return sorted(int(f) for f in self.fb_ids if f.isdigit() and len(f) < 19)
+
+
+def _add_email(keys: PersonKeys, email: str) -> None:
+    if email and "@" in email:
+        keys.raw_emails.add(email.strip())
+        keys.emails.add(normalize_email(email))
+
+
+def person_keys(*, store_id: int, fb_ids=(), emails=(), identity_ids=(), rounds: int = 2) -> PersonKeys:
+    """Widen a few starting keys to the person: identities sharing an id or normalised email, and the
+    Friendbuy-side rows (rewards, friend codes) that pair an email with a customer id."""
+    keys = PersonKeys(fb_ids={str(f) for f in fb_ids if f})
+    for email in emails:
+        _add_email(keys, email)
+    wanted_identities = set(identity_ids)
+    seen: dict[int, CustomerIdentity] = {}
+    for _ in range(rounds):
+        before = (len(keys.fb_ids), len(keys.emails))
+        match = Q(pk__in=wanted_identities) | Q(friendbuy_customer_id__in=keys.fb_ids)
+        match |= Q(bc_customer_id__in=keys.customer_ids) | Q(normalized_email__in=keys.emails)
+        for identity in CustomerIdentity.objects.filter(store_id=store_id).filter(match)[:SECTION_LIMIT]:
+            seen[identity.pk] = identity
+            keys.fb_ids.add(identity.friendbuy_customer_id)
+            if identity.bc_customer_id:
+                keys.fb_ids.add(str(identity.bc_customer_id))
+            _add_email(keys, identity.email)
+        rewards = Reward.objects.filter(store_id=store_id).filter(
+            Q(customer_id__in=keys.fb_ids) | _iexact_any("email", keys.raw_emails)
+        ).values_list("customer_id", "email")[:SECTION_LIMIT]
+        for customer_id, email in rewards:
+            keys.fb_ids.add(customer_id)
+            _add_email(keys, email)
+        codes = FriendCode.objects.filter(store_id=store_id).filter(
+            Q(advocate_customer_id__in=keys.fb_ids) | _iexact_any("advocate_email", keys.raw_emails)
+        ).values_list("advocate_customer_id", "advocate_email")[:SECTION_LIMIT]
+        for customer_id, email in codes:
+            keys.fb_ids.add(customer_id)
+            _add_email(keys, email)
+        friend_codes = FriendCode.objects.filter(store_id=store_id).filter(
+            Q(friend_customer_id__in=keys.fb_ids) | _iexact_any("friend_email", keys.raw_emails)
+        ).values_list("friend_customer_id", "friend_email")[:SECTION_LIMIT]
+        for customer_id, email in friend_codes:
+            keys.fb_ids.add(customer_id)
+            _add_email(keys, email)
+        keys.fb_ids.discard("")
+        if (len(keys.fb_ids), len(keys.emails)) == before and seen:
+            break
+    keys.identities = sorted(seen.values(), key=lambda i: i.pk)
+    keys.names = sorted({full for i in keys.identities if (full := _full_name(i.first_name, i.last_name))})
+    return keys
 
 
 def _scoped(queryset, store_id: int | None):
     return queryset.filter(store_id=store_id) if store_id else queryset
 
 
-def _identity_match(identity: CustomerIdentity, why: str, *, order_id: int | None = None) -> Match:
-    name = " ".join(p for p in (identity.first_name, identity.last_name) if p)
-    label = f"{identity.email or identity.friendbuy_customer_id}" + (f" ({name})" if name else "")
-    return Match(store_id=identity.store_id, store_hash=identity.store.store_hash, label=label, why=why,
-                 identity_id=identity.pk, bc_customer_id=identity.bc_customer_id,
-                 normalized_email=identity.normalized_email, bc_order_id=order_id)
+def _iexact_any(field_name: str, values) -> Q:
+    match = Q(pk__in=[])
+    for value in list(values)[:20]:
+        match |= Q(**{f"{field_name}__iexact": value})
+    return match
 
 
-def _order_match(order: OrderSnapshot, why: str) -> Match:
-    if order.identity_id:
-        return _identity_match(order.identity, why, order_id=order.bc_order_id)
-    return Match(store_id=order.store_id, store_hash=order.store.store_hash,
-                 label=order.email or f"Order {order.bc_order_id} (guest)", why=why,
-                 bc_customer_id=order.customer_id or None, normalized_email=order.normalized_email,
-                 bc_order_id=order.bc_order_id)
+def _full_name(first: str, last: str) -> str:
+    return " ".join(p for p in (first, last) if p).strip()
 
 
-def _people_by_fb_id(*, store_id: int, fb_id: str, email: str, why: str) -> list[Match]:
-    identity = CustomerIdentity.objects.select_related("store").filter(
-        store_id=store_id, friendbuy_customer_id=fb_id).first() if fb_id else None
-    if identity is not None:
-        return [_identity_match(identity, why)]
-    normalized = normalize_email(email)
-    if not normalized and not (fb_id or "").isdigit():
-        return []
-    store = Store.objects.get(pk=store_id)
-    return [Match(store_id=store_id, store_hash=store.store_hash, label=email or fb_id, why=why,
-                  bc_customer_id=int(fb_id) if (fb_id or "").isdigit() else None, normalized_email=normalized)]
+def person_label(keys: PersonKeys) -> str:
+    """'Ada Advocate <ada@example.com>' (or the email, or the customer id)."""
+    email = next((i.email for i in keys.identities if i.email), "") or min(keys.raw_emails, default="")
+    name = keys.names[0] if keys.names else ""
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email or (f"customer {min(keys.fb_ids)}" if keys.fb_ids else "unknown")
+
+
+def _person_match(*, store: Store, why: str, fb_ids=(), emails=(), identity_ids=(),
+                  order_id: int | None = None) -> Match | None:
+    keys = person_keys(store_id=store.pk, fb_ids=fb_ids, emails=emails, identity_ids=identity_ids)
+    if not (keys.identities or keys.fb_ids or keys.emails):
+        return None
+    # The canonical key: the oldest identity, else the smallest Friendbuy id, else the smallest email.
+    identity = keys.identities[0] if keys.identities else None
+    return Match(store_id=store.pk, store_hash=store.store_hash, label=person_label(keys), why=why,
+                 identity_id=identity.pk if identity else None,
+                 bc_customer_id=identity.bc_customer_id if identity else None,
+                 normalized_email=identity.normalized_email if identity else min(keys.emails, default=""),
+                 friendbuy_customer_id="" if identity or keys.emails else min(keys.fb_ids, default=""),
+                 bc_order_id=order_id)
+
+
+def _order_person(order: OrderSnapshot, why: str) -> Match | None:
+    match = _person_match(store=order.store, why=why, fb_ids=[str(order.customer_id)] if order.customer_id else [],
+                          emails=[order.email] if order.email else [],
+                          identity_ids=[order.identity_id] if order.identity_id else [], order_id=order.bc_order_id)
+    if match is None:
+        return Match(store_id=order.store_id, store_hash=order.store.store_hash,
+                     label=f"Order {order.bc_order_id} (guest, no email)", why=why, bc_order_id=order.bc_order_id)
+    return match
+
+
+def _name_terms(term: str) -> Q | None:
+    """'Ada' matches a first or last name, 'Ada Advocate' the pair (case-insensitive, whole words)."""
+    words = term.split()
+    if not words or len(words) > 4 or any(not w.replace("-", "").replace("'", "").isalpha() for w in words):
+        return None
+    if len(words) == 1:
+        return Q(first_name__iexact=words[0]) | Q(last_name__iexact=words[0])
+    return Q(first_name__iexact=words[0], last_name__iexact=" ".join(words[1:])) | Q(
+        first_name__iexact=" ".join(words[:-1]), last_name__iexact=words[-1])
 
 
 def support_search(*, query: str, store_id: int | None = None) -> list[Match]:
-    """Every customer the term may mean: by email (raw or alias), order id, coupon code, customer id or
-    Friendbuy reward id; optionally in one store. Distinct per customer, at most MATCH_LIMIT."""
+    """Every person the term may mean, optionally in one store: by email (raw or alias), name, order id,
+    BigCommerce customer id, coupon or friend code (its holder and the advocate it came from), referral
+    code (the advocate), or Friendbuy reward id. Distinct per person, at most MATCH_LIMIT."""
     term = (query or "").strip()
     if not term:
         return []
-    found: list[Match] = []
+    found: list[Match | None] = []
+    stores = {s.pk: s for s in Store.objects.filter(pk=store_id).only("pk", "store_hash")} if store_id else None
+
+    def store_of(pk: int) -> Store:
+        nonlocal stores
+        if stores is None or pk not in stores:
+            stores = {**(stores or {}), pk: Store.objects.only("pk", "store_hash").get(pk=pk)}
+        return stores[pk]
+
     if "@" in term:
         normalized = normalize_email(term)
-        identities = _scoped(CustomerIdentity.objects.select_related("store"), store_id).filter(
-            normalized_email=normalized)[:MATCH_LIMIT]
-        found += [_identity_match(i, f"email {normalized}") for i in identities]
-        orders = _scoped(OrderSnapshot.objects.select_related("store", "identity"), store_id).filter(
-            normalized_email=normalized, identity__isnull=True)[:MATCH_LIMIT]
-        found += [_order_match(o, f"email on order {o.bc_order_id}") for o in orders]
+        hits = set(_scoped(CustomerIdentity.objects.all(), store_id).filter(
+            normalized_email=normalized).values_list("store_id", flat=True)[:MATCH_LIMIT])
+        hits |= set(_scoped(OrderSnapshot.objects.all(), store_id).filter(
+            normalized_email=normalized).values_list("store_id", flat=True)[:MATCH_LIMIT])
+        hits |= set(_scoped(Reward.objects.all(), store_id).filter(email__iexact=term).values_list(
+            "store_id", flat=True)[:MATCH_LIMIT])
+        hits |= set(_scoped(FriendCode.objects.all(), store_id).filter(
+            Q(advocate_email__iexact=term) | Q(friend_email__iexact=term)).values_list("store_id", flat=True)[:MATCH_LIMIT])
+        found += [_person_match(store=store_of(pk), why=f"email {normalized}", emails=[term]) for pk in sorted(hits)]
     if term.isdigit() and len(term) < 19:
         number = int(term)
-        orders = _scoped(OrderSnapshot.objects.select_related("store", "identity"), store_id).filter(
-            bc_order_id=number)[:MATCH_LIMIT]
-        found += [_order_match(o, f"order {number}") for o in orders]
-        identities = _scoped(CustomerIdentity.objects.select_related("store"), store_id).filter(
-            bc_customer_id=number)[:MATCH_LIMIT]
-        found += [_identity_match(i, f"BigCommerce customer {number}") for i in identities]
-    if "@" not in term and len(term) <= 64:
+        for order in _scoped(OrderSnapshot.objects.select_related("store"), store_id).filter(
+                bc_order_id=number)[:MATCH_LIMIT]:
+            found.append(_order_person(order, f"order {number}"))
+        ids = set(_scoped(CustomerIdentity.objects.all(), store_id).filter(
+            bc_customer_id=number).values_list("store_id", flat=True)[:MATCH_LIMIT])
+        ids |= set(_scoped(Reward.objects.all(), store_id).filter(customer_id=term).values_list(
+            "store_id", flat=True)[:MATCH_LIMIT])
+        found += [_person_match(store=store_of(pk), why=f"BigCommerce customer {number}", fb_ids=[term])
+                  for pk in sorted(ids)]
+    if "@" not in term and len(term) <= 64 and " " not in term:
         code = term.upper()
-        for coupon in _scoped(CouponCode.objects.all(), store_id).filter(code=code)[:MATCH_LIMIT]:
-            found += _people_by_fb_id(store_id=coupon.store_id, fb_id=coupon.issued_to_customer_id,
-                                      email=coupon.issued_to_email, why=f"code {code} was issued to them")
+        for coupon in _scoped(CouponCode.objects.select_related("store"), store_id).filter(code=code)[:MATCH_LIMIT]:
+            found.append(_person_match(store=coupon.store, why=f"code {code} was issued to them",
+                                       fb_ids=[coupon.issued_to_customer_id], emails=[coupon.issued_to_email]))
             for redemption in coupon.redemptions.all()[:MATCH_LIMIT]:
-                order = OrderSnapshot.objects.select_related("store", "identity").filter(
+                order = OrderSnapshot.objects.select_related("store").filter(
                     store_id=coupon.store_id, bc_order_id=redemption.bc_order_id).first()
                 if order is not None:
-                    found.append(_order_match(order, f"code {code} used on order {order.bc_order_id}"))
-        for friend_code in _scoped(FriendCode.objects.all(), store_id).filter(code=code)[:MATCH_LIMIT]:
-            found += _people_by_fb_id(store_id=friend_code.store_id, fb_id=friend_code.friend_customer_id,
-                                      email=friend_code.friend_email, why=f"friend code {code}")
+                    found.append(_order_person(order, f"code {code} used on order {order.bc_order_id}"))
+        friend_codes = _scoped(FriendCode.objects.select_related("store"), store_id).filter(
+            Q(code=code) | Q(referral_code__iexact=term))[:MATCH_LIMIT]
+        for friend_code in friend_codes:
+            if friend_code.code == code:
+                found.append(_person_match(store=friend_code.store, why=f"friend code {code} was given to them",
+                                           fb_ids=[friend_code.friend_customer_id], emails=[friend_code.friend_email]))
+            found.append(_person_match(
+                store=friend_code.store, fb_ids=[friend_code.advocate_customer_id],
+                emails=[friend_code.advocate_email],
+                why=f"the advocate behind friend code {friend_code.code}" if friend_code.code == code
+                else f"referral code {friend_code.referral_code} is theirs"))
+        captures = _scoped(AttributionCapture.objects.select_related("store"), store_id).filter(
+            referral_code__iexact=term, signature_valid=True).exclude(advocate_customer_id="")[:MATCH_LIMIT]
+        for capture in captures:
+            found.append(_person_match(store=capture.store, fb_ids=[capture.advocate_customer_id],
+                                       why=f"referral code {capture.referral_code} is theirs"))
     if len(term) <= 120:
-        for reward in _scoped(Reward.objects.all(), store_id).filter(friendbuy_reward_id=term)[:MATCH_LIMIT]:
-            found += _people_by_fb_id(store_id=reward.store_id, fb_id=reward.customer_id, email=reward.email,
-                                      why=f"Friendbuy reward {term}")
+        for reward in _scoped(Reward.objects.select_related("store"), store_id).filter(
+                friendbuy_reward_id=term)[:MATCH_LIMIT]:
+            found.append(_person_match(store=reward.store, why=f"Friendbuy reward {term}", fb_ids=[reward.customer_id],
+                                       emails=[reward.email]))
+    names = _name_terms(term)
+    if names is not None:
+        people = _scoped(CustomerIdentity.objects.select_related("store"), store_id).filter(names)[:MATCH_LIMIT]
+        found += [_person_match(store=i.store, why=f"name {_full_name(i.first_name, i.last_name)}",
+                                identity_ids=[i.pk]) for i in people]
+        billing = Q(billing_first_name__iexact=term) | Q(billing_last_name__iexact=term)
+        if " " in term:
+            first, _, last = term.partition(" ")
+            billing = Q(billing_first_name__iexact=first, billing_last_name__iexact=last.strip())
+        for order in _scoped(OrderSnapshot.objects.select_related("store"), store_id).filter(
+                billing, identity__isnull=True)[:MATCH_LIMIT]:
+            found.append(_order_person(order, f"billing name on order {order.bc_order_id}"))
     distinct: dict[tuple, Match] = {}
     for match in found:
-        distinct.setdefault(match.key, match)
+        if match is not None:
+            distinct.setdefault(match.key, match)
     return list(distinct.values())[:MATCH_LIMIT]
 
 
@@ -216,6 +362,7 @@ class CustomerFile:
     captures: list[AttributionCapture]
     friend_codes: list[FriendCode]
     manual: list[ManualAttribution]
+    keys: PersonKeys = field(default_factory=PersonKeys)
     as_advocate: list[dict] = field(default_factory=list)
     as_friend: list[dict] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -270,26 +417,23 @@ def _order_codes(order: OrderSnapshot) -> list[str]:
 
 
 def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_id: int | None = None,
-                  normalized_email: str = "", bc_order_id: int | None = None) -> CustomerFile:
-    """Everything about one customer in one store. The starting keys are widened once through their
-    identities (so an alias email finds the registered account and back)."""
+                  normalized_email: str = "", bc_order_id: int | None = None,
+                  friendbuy_customer_id: str = "") -> CustomerFile:
+    """Everything about one person in one store. The starting keys are widened to the person first
+    (person_keys: an alias email finds the registered account, a reward's customer id her email)."""
     store = Store.objects.get(pk=store_id)
-    if bc_order_id and not (identity_id or bc_customer_id or normalized_email):
+    if bc_order_id and not (identity_id or bc_customer_id or normalized_email or friendbuy_customer_id):
         order = OrderSnapshot.objects.filter(store=store, bc_order_id=bc_order_id).first()
         if order is not None:
             identity_id, normalized_email = order.identity_id, order.normalized_email
             bc_customer_id = order.customer_id or None
-    start = Q(pk=identity_id) if identity_id else Q(pk__in=[])
-    if bc_customer_id:
-        start |= Q(bc_customer_id=bc_customer_id)
-    if normalized_email:
-        start |= Q(normalized_email=normalized_email)
-    identities = list(CustomerIdentity.objects.filter(store=store).filter(start)[:SECTION_LIMIT])
-    customer_ids = sorted({i.bc_customer_id for i in identities if i.bc_customer_id} |
-                          ({bc_customer_id} if bc_customer_id else set()))
-    emails = sorted({i.normalized_email for i in identities if i.normalized_email} |
-                    ({normalized_email} if normalized_email else set()))
-    fb_ids = sorted({i.friendbuy_customer_id for i in identities} | {str(c) for c in customer_ids})
+    keys = person_keys(store_id=store.pk, identity_ids=[identity_id] if identity_id else [],
+                       fb_ids=[f for f in (friendbuy_customer_id, str(bc_customer_id or "")) if f],
+                       emails=[normalized_email] if normalized_email else [])
+    identities = keys.identities
+    customer_ids = keys.customer_ids
+    emails = sorted(keys.emails)
+    fb_ids = sorted(keys.fb_ids)
     identity_ids = [i.pk for i in identities]
 
     person = Q(identity_id__in=identity_ids) | Q(customer_id__in=customer_ids) | Q(normalized_email__in=emails)
@@ -298,8 +442,8 @@ def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_
     orders = list(OrderSnapshot.objects.filter(store=store).filter(person).order_by("-bc_order_id")[:SECTION_LIMIT])
     order_ids = [o.bc_order_id for o in orders]
     order_pks = [o.pk for o in orders]
-    aliases = sorted({i.email for i in identities if i.email} | {o.email for o in orders if o.email},
-                     key=str.lower)
+    aliases = sorted({i.email for i in identities if i.email} | {o.email for o in orders if o.email}
+                     | keys.raw_emails, key=str.lower)
 
     outbox = list(OutboxEvent.objects.filter(store=store).filter(
         Q(order_id__in=order_pks) | Q(identity_id__in=identity_ids)).order_by("created_at")[:SECTION_LIMIT])
@@ -335,13 +479,13 @@ def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_
     captures = list(AttributionCapture.objects.filter(store=store).filter(seen).order_by("created_at")[:SECTION_LIMIT])
     friend_codes = list(FriendCode.objects.filter(store=store).filter(
         Q(friend_customer_id__in=fb_ids) | Q(advocate_customer_id__in=fb_ids)
-        | Q(friend_email__in=raw_emails))[:SECTION_LIMIT])
+        | Q(friend_email__in=raw_emails) | _iexact_any("advocate_email", keys.raw_emails))[:SECTION_LIMIT])
 
     result = CustomerFile(
         store=store, identities=identities, aliases=aliases, customer_ids=customer_ids, friendbuy_ids=fb_ids,
         orders=signals, order_events=events, outbox=outbox, webhooks=webhooks, friendbuy_deliveries=deliveries,
         rewards=rewards, codes=codes, redemptions=redemptions, assessments=assessments, validations=validations,
-        holds=holds, captures=captures, friend_codes=friend_codes, manual=manual,
+        holds=holds, captures=captures, friend_codes=friend_codes, manual=manual, keys=keys,
     )
     result.as_advocate, result.as_friend = _referrals(result)
     result.timeline = build_timeline(result)

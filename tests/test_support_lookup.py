@@ -102,7 +102,7 @@ def test_admin_lookup_page_shows_one_page_per_customer(support_client, history):
 def test_admin_lookup_lists_matches_when_ambiguous(support_client, history):
     Builder(StoreFactory()).order(9, email="jane.doe@gmail.com", customer_id=77)
     body = support_client.get("/admin/support/lookup/", {"q": "jane.doe@gmail.com"}).content.decode()
-    assert "2 customers match" in body
+    assert "2 people match" in body
 
 
 def test_admin_index_links_to_the_lookup(support_client):
