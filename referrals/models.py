@@ -45,6 +45,7 @@ class FriendbuyConnection(models.Model):
 # Models kept in their own modules (one job each), imported so Django registers them.
 from .analytics_models import *  # noqa: E402, F403
 from .attribution_models import *  # noqa: E402, F403
+from .credit_models import *  # noqa: E402, F403
 from .earning_models import *  # noqa: E402, F403
 from .lifecycle_models import *  # noqa: E402, F403
 from .reward_models import *  # noqa: E402, F403

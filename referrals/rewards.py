@@ -35,6 +35,7 @@ from coupons.services import (
 from storefront.models import Store
 from storefront.queueing import task_enqueue, task_enqueue_on_commit
 
+from .credit_rewards import fulfilment_kind_for, reward_fulfil, reward_fulfilment_reverse
 from .lifecycle import order_event_recorded
 from .models import (
     FriendbuyConnection,
@@ -54,7 +55,8 @@ S = Reward.State
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.APPROVED, S.REJECTED}),
     S.APPROVED: frozenset({S.ISSUED, S.REJECTED, S.REVOKED}),
-    S.ISSUED: frozenset({S.REDEEMED, S.REVOKED, S.EXPIRED}),
+    # issued → clawback_flagged: store credit or a gift certificate partly spent when its order was reversed.
+    S.ISSUED: frozenset({S.REDEEMED, S.REVOKED, S.EXPIRED, S.CLAWBACK_FLAGGED}),
     S.REDEEMED: frozenset({S.CLAWBACK_FLAGGED}),
     S.REVOKED: frozenset({S.ISSUED}),
     S.EXPIRED: frozenset({S.ISSUED}),
@@ -227,6 +229,12 @@ def reward_issue(*, reward_id: int, reissue: bool = False, user=None, reason: st
     if reward.state not in wanted:
         return reward
     store = reward.store
+    if not reissue and fulfilment_kind_for(reward=reward) is not None:
+        # Store credit or a gift certificate (referrals.credit_rewards), not a coupon.
+        delivery = reward_fulfil(reward=reward)
+        if delivery.delivered:
+            return _advance(reward, S.ISSUED, delivery.reason) or Reward.objects.get(pk=reward.pk)
+        return Reward.objects.get(pk=reward.pk)
     if reward.friendbuy_coupon_code and not reissue:
         pooled = pool_code_hand_out(store=store, code=reward.friendbuy_coupon_code,
                                     customer_id=reward.customer_id, email=reward.email)
@@ -297,6 +305,14 @@ REVERSED_STATES = frozenset({S.REJECTED, S.REVOKED, S.CLAWBACK_FLAGGED})
 def reward_reverse(*, reward: Reward, reason: str, user=None) -> Reward:
     """The order behind the reward was reversed: disable an unused code and revoke; flag a used one."""
     reward = Reward.objects.select_related("coupon__promotion", "store").get(pk=reward.pk)
+    if reward.state in (S.PENDING, S.APPROVED, S.ISSUED):
+        reversal = reward_fulfilment_reverse(reward=reward, reason=reason)
+        if reversal is not None:
+            if reversal.held:
+                return reward
+            to_state = (S.REJECTED if reward.state == S.PENDING else
+                        S.CLAWBACK_FLAGGED if reversal.clawback and reward.state == S.ISSUED else S.REVOKED)
+            return _reverse_step(reward, to_state, f"{reason}: {reversal.summary}", user=user)
     if reward.state == S.REDEEMED:
         return _reverse_step(reward, S.CLAWBACK_FLAGGED, reason, user=user)
     if reward.state not in (S.PENDING, S.APPROVED, S.ISSUED):

@@ -119,7 +119,8 @@ def test_reserving_twice_for_the_same_source_returns_the_same_row(reward_store):
 
 
 def test_non_coupon_reward_types_stay_approved_without_a_code(friendbuy):
-    friendbuy.reward(amount="10.00", reward_type="credit")
+    # credit and giftCard are delivered as store credit / gift certificates (tests/test_credit_rewards.py)
+    friendbuy.reward(amount="10.00", reward_type="cash")
     reward = Reward.objects.get()
     assert reward.state == Reward.State.APPROVED and reward.coupon is None
     assert not FakeCouponCode.objects.exists()

@@ -34,7 +34,7 @@ def test_illegal_transitions_raise(friendbuy):
     with pytest.raises(IllegalTransition):
         reward_transition(reward=reward, to_state=Reward.State.PENDING)
     with pytest.raises(IllegalTransition):
-        reward_transition(reward=reward, to_state=Reward.State.CLAWBACK_FLAGGED)
+        reward_transition(reward=reward, to_state=Reward.State.REJECTED)
 
 
 @pytest.fixture

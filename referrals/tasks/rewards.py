@@ -15,6 +15,7 @@ from referrals.rewards import (
     rewards_expire_due,
     rewards_on_order_event,
 )
+from referrals.store_credit import StoreCreditBusy
 from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
 
@@ -43,6 +44,8 @@ def friendbuy_deliveries_retry_task() -> int:
 def reward_issue_task(self, reward_id: int) -> str:
     try:
         return reward_issue(reward_id=reward_id).state
+    except StoreCreditBusy as exc:  # another worker is writing this customer's store credit
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
     except BigCommerceError as exc:
         if not exc.retryable:
             raise
@@ -53,6 +56,8 @@ def reward_issue_task(self, reward_id: int) -> str:
 def rewards_order_event_task(self, event_id: int) -> None:
     try:
         rewards_on_order_event(event=OrderEvent.objects.get(pk=event_id))
+    except StoreCreditBusy as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
     except BigCommerceError as exc:
         if not exc.retryable:
             raise
