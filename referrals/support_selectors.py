@@ -32,6 +32,8 @@ from .models import (
     OutboxEvent,
     ReviewHold,
     Reward,
+    RewardFulfilment,
+    StoreCreditEntry,
     ValidationCallback,
 )
 
@@ -366,6 +368,9 @@ class CustomerFile:
     as_advocate: list[dict] = field(default_factory=list)
     as_friend: list[dict] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # Store credit and gift certificate rewards: their delivery and reversal, and the ledger's entries.
+    fulfilments: list[RewardFulfilment] = field(default_factory=list)
+    credit_entries: list[StoreCreditEntry] = field(default_factory=list)
 
     @property
     def focus(self) -> OrderSignals | None:
@@ -487,6 +492,11 @@ def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_
         rewards=rewards, codes=codes, redemptions=redemptions, assessments=assessments, validations=validations,
         holds=holds, captures=captures, friend_codes=friend_codes, manual=manual, keys=keys,
     )
+    result.fulfilments = list(RewardFulfilment.objects.filter(store=store, reward__in=rewards)
+                              .select_related("reward").order_by("created_at")[:SECTION_LIMIT])
+    result.credit_entries = list(StoreCreditEntry.objects.filter(store=store).filter(
+        Q(reward__in=rewards) | Q(account__bc_customer_id__in=customer_ids)
+    ).select_related("account", "reward").order_by("created_at")[:SECTION_LIMIT])
     result.as_advocate, result.as_friend = _referrals(result)
     result.timeline = build_timeline(result)
     return result
@@ -561,6 +571,20 @@ def build_timeline(f: CustomerFile) -> list[TimelineEntry]:
         for t in reward.transitions.all():
             add(TimelineEntry(t.at, "reward", f"{reward.get_recipient_display()} reward {reward.friendbuy_reward_id}: "
                                                f"{t.from_state} → {t.to_state}", f"{t.reason} {t.code}".strip()))
+    for fulfilment in f.fulfilments:
+        add(TimelineEntry(fulfilment.created_at, "credit", f"{fulfilment.get_kind_display()} of {fulfilment.amount} "
+                          f"{fulfilment.currency} for reward {fulfilment.reward.friendbuy_reward_id}: "
+                          f"{fulfilment.get_state_display()}", fulfilment.reason,
+                          fulfilment.state not in (RewardFulfilment.State.FAILED, RewardFulfilment.State.WAITING)))
+    for entry in f.credit_entries:
+        sign = "+" if entry.kind == StoreCreditEntry.Kind.DEPOSIT else "-"
+        add(TimelineEntry(entry.applied_at or entry.created_at, "credit",
+                          f"Store credit {sign}{entry.applied_amount if entry.applied_amount is not None else entry.amount}"
+                          f" on customer {entry.account.bc_customer_id}: {entry.get_state_display()}",
+                          f"{entry.balance_before} → {entry.balance_after}"
+                          + (f"; shortfall {entry.shortfall} (clawback)" if entry.shortfall else "")
+                          + (f"; {entry.detail}" if entry.detail else ""),
+                          entry.state == StoreCreditEntry.State.APPLIED))
     for code in f.codes:
         add(TimelineEntry(code.created_at, "code", f"Code {code.code} {code.get_state_display()}",
                           f"{code.amount} {code.currency}"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals.lifecycle import order_sync
 from referrals.models import CreditSettings, Reward, RewardFulfilment, StoreCreditEntry
 from referrals.rewards import reward_issue
+from referrals.support_selectors import customer_file
 from sandbox.bigcommerce import world as bc
 from sandbox.bigcommerce.models import FakeGiftCertificate
 from sandbox.friendbuy import world as fb
@@ -195,3 +196,20 @@ def test_a_credit_reward_in_another_currency_fails_with_the_reason(friendbuy, re
     fulfilment = RewardFulfilment.objects.get()
     assert fulfilment.state == "failed" and "store's currency USD" in fulfilment.reason
     assert _credit(reward_store, ada) == 0
+
+
+def test_the_support_file_shows_the_deposit_its_reversal_and_the_clawback(friendbuy, reward_store, support_client):
+    ada = _customer(reward_store)
+    order = _paid_order(reward_store, customer_id=ada["id"], email="fred@example.com")
+    friendbuy.reward(amount="10.00", reward_type="credit", customer_id=str(ada["id"]), orderId=str(order["id"]))
+    bc.order_paid_with_store_credit(reward_store.store_hash, customer_id=ada["id"], credit_amount="7.00")
+    bc.set_order_status(reward_store.store_hash, order["id"], 5)
+    order_sync(store=reward_store, order_id=order["id"])
+    file = customer_file(store_id=reward_store.pk, bc_customer_id=ada["id"])
+    assert [f.state for f in file.fulfilments] == ["reversed"]
+    assert [(e.kind, e.state) for e in file.credit_entries] == [("deposit", "applied"), ("removal", "applied")]
+    credit_lines = [e.title for e in file.timeline if e.kind == "credit"]
+    assert any("Store credit +10.00" in t for t in credit_lines) and any("Store credit -3.00" in t for t in credit_lines)
+    page = support_client.get("/admin/support/lookup/", {"q": str(order["id"])}, follow=True).content.decode()
+    assert "Store credit and gift certificates" in page and "<strong>7.00</strong>" in page
+    assert "7.00 USD already spent, recorded as a clawback" in page
