@@ -14,6 +14,7 @@ class ReferralsConfig(AppConfig):
         # Admin modules register ModelAdmins; fraud_hooks and rewards connect their signal receivers.
         from . import (  # noqa: F401
             admin_attribution,
+            admin_credit,
             admin_lifecycle,
             admin_rewards,
             fraud_hooks,

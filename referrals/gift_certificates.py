@@ -5,8 +5,8 @@ the reward carries one (Friendbuy emails it itself, so that code must be the one
 derived from the reward (HMAC of the store and reward id under SECRET_KEY: not guessable from the reward
 id). A POST is never resent blindly: a retry first asks for the certificate by its code, and a 409 for a
 code already in use is answered the same way, so a creation whose answer was lost is recognised
-instead of doubled. BigCommerce sends no email for a certificate created through the API: the shopper
-sees the code in the account widget's rewards.
+instead of doubled. BigCommerce sends no email for a certificate created through the API: the code is in
+the reward's history and the support file.
 """
 from __future__ import annotations
 

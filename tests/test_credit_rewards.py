@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from referrals.lifecycle import order_sync
-from referrals.models import CreditSettings, Reward, RewardFulfilment, StoreCreditEntry
+from referrals.models import CreditSettings, Reward, RewardFulfilment, StoreCreditAccount, StoreCreditEntry
 from referrals.rewards import reward_issue
 from referrals.support_selectors import customer_file
 from sandbox.bigcommerce import world as bc
@@ -213,3 +213,29 @@ def test_the_support_file_shows_the_deposit_its_reversal_and_the_clawback(friend
     page = support_client.get("/admin/support/lookup/", {"q": str(order["id"])}, follow=True).content.decode()
     assert "Store credit and gift certificates" in page and "<strong>7.00</strong>" in page
     assert "7.00 USD already spent, recorded as a clawback" in page
+
+
+def test_an_operator_settles_a_held_entry_in_the_admin_and_it_is_written_again(friendbuy, reward_store, client,
+                                                                                 django_user_model):
+    ada = _customer(reward_store, credit="5.00")
+    CreditSettings.objects.create(store=reward_store, credit_reward_types=[])
+    friendbuy.reward(amount="10.00", reward_type="credit", customer_id=str(ada["id"]))
+    reward = Reward.objects.get()
+    account = StoreCreditAccount.objects.create(store=reward_store, bc_customer_id=ada["id"])
+    entry = StoreCreditEntry.objects.create(store=reward_store, account=account, reward=reward, kind="deposit",
+                                            amount=10, key=f"reward:{reward.friendbuy_reward_id}:deposit",
+                                            state="held", balance_before=1, balance_after=11, detail="odd balance")
+    RewardFulfilment.objects.create(store=reward_store, reward=reward, kind="store_credit", amount=10, currency="USD",
+                                    bc_customer_id=ada["id"])
+    CreditSettings.objects.update(credit_reward_types=["credit"])
+    client.force_login(django_user_model.objects.create_superuser("op", "op@example.com", "pw"))
+    url = "/admin/referrals/storecreditentry/"
+    asked = client.post(url, {"action": "resolve_not_landed", "_selected_action": [entry.pk]})
+    assert asked.status_code == 200 and b"reason" in asked.content
+    client.post(url, {"action": "resolve_not_landed", "_selected_action": [entry.pk], "confirm": "yes",
+                      "reason": "BigCommerce shows 5.00: our write never arrived"})
+    entry.refresh_from_db()
+    assert entry.state == "pending" and "never arrived" in entry.detail
+    RewardFulfilment.objects.update(state="delivering")
+    assert reward_issue(reward_id=reward.pk).state == Reward.State.ISSUED
+    assert _credit(reward_store, ada) == Decimal("15.00")
