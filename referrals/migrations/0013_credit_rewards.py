@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0011_external_events_api_key'),
+        ('referrals', '0012_birthday_field'),
         ('storefront', '0008_webhook_delivery_retries'),
     ]
 
