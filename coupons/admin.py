@@ -26,10 +26,11 @@ class PromotionAdmin(ReadOnlyAdmin):
 
 @admin.register(CodePool)
 class CodePoolAdmin(StoreScopedAdmin):
-    list_display = ("name", "store", "available", "handed_out", "redeemed", "low_threshold", "refill_to",
-                    "stock")
+    list_display = ("name", "store", "purpose", "available", "handed_out", "redeemed", "low_threshold",
+                    "refill_to", "stock")
+    list_filter = ("purpose",)
     raw_id_fields = ("store", "template", "promotion")
-    readonly_fields = ("promotion",)
+    readonly_fields = ("promotion", "purpose", "refilling_until")
 
     def get_queryset(self, request):
         return pools_with_counts().select_related("store")

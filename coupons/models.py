@@ -1,5 +1,10 @@
-"""BigCommerce coupon codes the app mints (one per reward, or in pools for Friendbuy Code Banks),
-the promotions they belong to, their redemptions and the anomalies seen while redeeming.
+"""BigCommerce coupon codes the app mints, the promotions they belong to, the pools they wait in, their
+redemptions and the anomalies seen while redeeming.
+
+Reward codes come from a reward pool: codes generated ahead of need with /codegen on a BULK promotion per
+template, amount and currency, one handed to each reward by a single UPDATE … SKIP LOCKED (coupons/
+reward_pools.py). Code Bank pools hold codes exported to Friendbuy. Codes on SINGLE promotions, minted
+one by one before pools (a SINGLE promotion takes one code), are read as they are.
 
 The coupons app knows nothing of Friendbuy rewards: a code is tied to whatever asked for it by an
 opaque `source_key` (e.g. `reward:<Friendbuy rewardId>`), unique per store. That row, committed
@@ -90,21 +95,37 @@ class Promotion(models.Model):
 
 
 class CodePool(models.Model):
-    """Codes minted in bulk (codegen) for upload to a Friendbuy Code Bank."""
+    """Codes minted in bulk (codegen) on a BULK promotion: for a Friendbuy Code Bank, or for rewards."""
+
+    class Purpose(models.TextChoices):
+        CODE_BANK = "code_bank", "Friendbuy Code Bank (exported as CSV)"
+        REWARDS = "rewards", "Reward codes (one handed to each reward)"
 
     store = models.ForeignKey("storefront.Store", on_delete=models.CASCADE, related_name="code_pools")
     template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="pools")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="pools")
     name = models.CharField(max_length=100)
-    low_threshold = models.PositiveIntegerField(default=50, help_text="Warn when fewer codes are available.")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.CODE_BANK)
+    low_threshold = models.PositiveIntegerField(
+        default=50, help_text="Warn, and refill (when refill_to is set), when fewer codes are available.",
+    )
     refill_to = models.PositiveIntegerField(
-        default=0, help_text="If > 0, the beat task mints back up to this many available codes.",
+        default=0, help_text="If > 0, the beat task mints back up to this many available codes once fewer than "
+                             "low_threshold are left.",
+    )
+    refilling_until = models.DateTimeField(
+        null=True, blank=True, help_text="While a refill generates codes: who holds the right to, until when.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["store", "name"]
-        constraints = [models.UniqueConstraint(fields=["store", "name"], name="uniq_code_pool_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="uniq_code_pool_name"),
+            # One reward pool per BULK promotion (template, amount, currency): hand-outs all draw from it.
+            models.UniqueConstraint(fields=["promotion"], condition=Q(purpose="rewards"),
+                                    name="uniq_reward_pool_per_promotion"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -125,7 +146,8 @@ class CouponCode(models.Model):
     # NULL (not "") for pool codes so the per-store unique constraint ignores them.
     source_key = models.CharField(  # noqa: DJ001
         max_length=160, null=True, blank=True,
-        help_text="What asked for this code (e.g. reward:<rewardId>); unique per store, empty for pool codes.",
+        help_text="What asked for this code (e.g. reward:<rewardId>); unique per store, empty for pool codes "
+                  "nobody has been given yet.",
     )
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="codes")
     pool = models.ForeignKey(CodePool, null=True, blank=True, on_delete=models.PROTECT, related_name="codes")
@@ -143,7 +165,9 @@ class CouponCode(models.Model):
         null=True, blank=True, help_text="While minting: who holds the right to call BigCommerce, until when.",
     )
     last_error = models.TextField(blank=True)
-    handed_out_at = models.DateTimeField(null=True, blank=True, help_text="Pool codes: seen in a Friendbuy webhook.")
+    handed_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="Pool codes: handed to a reward, or (Code Bank) seen in a Friendbuy webhook.",
+    )
     minted_at = models.DateTimeField(null=True, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -158,7 +182,13 @@ class CouponCode(models.Model):
                 fields=["store", "source_key"], condition=Q(source_key__isnull=False), name="uniq_coupon_source_key",
             ),
         ]
-        indexes = [models.Index(fields=["state", "created_at"], name="coupon_state_created")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="coupon_state_created"),
+            # The hand-out's candidates: a pool's active codes nobody has yet, oldest first.
+            models.Index(fields=["pool", "id"], condition=Q(state="active", source_key__isnull=True,
+                                                            handed_out_at__isnull=True),
+                         name="coupon_pool_available"),
+        ]
 
     def __str__(self) -> str:
         return self.code

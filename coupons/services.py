@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 coupon_activated = Signal()  # sender=CouponCode, coupon=CouponCode
 
 MINT_LEASE = timedelta(seconds=60)
+# Long enough for a few /codegen batches; a refiller that died frees the pool after it.
+REFILL_LEASE = timedelta(seconds=120)
 MAX_MINT_ATTEMPTS = 12
 CODEGEN_BATCH = 250
 CENT = Decimal("0.01")
@@ -231,6 +233,16 @@ def _coupon_activate(*, coupon: CouponCode, remote: dict, announce: bool = True)
     return coupon
 
 
+def coupon_retire(*, coupon: CouponCode, reason: str) -> CouponCode:
+    """A code that never made it into BigCommerce: disabled here (there is nothing to delete there)."""
+    CouponCode.objects.filter(pk=coupon.pk, state=CouponCode.State.MINTING).update(
+        state=CouponCode.State.DISABLED, disabled_at=timezone.now(), disabled_reason=reason[:255],
+        lease_until=None,
+    )
+    coupon.refresh_from_db()
+    return coupon
+
+
 def _release(coupon: CouponCode, error: str) -> None:
     CouponCode.objects.filter(pk=coupon.pk).update(lease_until=None, last_error=error[:2000])
 
@@ -289,7 +301,7 @@ def coupon_reconcile_minting(*, now: datetime | None = None, min_age: timedelta 
         state=CouponCode.State.MINTING, created_at__lte=now - min_age, mint_attempts__lt=MAX_MINT_ATTEMPTS,
     ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).order_by("created_at")[:limit]
     result = {"checked": 0, "completed": 0, "failed": 0}
-    for coupon in due.select_related("store"):
+    for coupon in due.select_related("store", "promotion"):
         result["checked"] += 1
         if not _claim(coupon.pk, now=now):
             continue
@@ -305,6 +317,10 @@ def coupon_reconcile_minting(*, now: datetime | None = None, min_age: timedelta 
         except BigCommerceError as exc:
             _release(coupon, str(exc))
             result["failed"] += 1
+            if not exc.retryable and coupon.promotion.coupon_type == Promotion.CouponType.SINGLE:
+                # A SINGLE promotion takes one code: this one never will be. Retired, its reward is
+                # picked up by the pending-issue sweep and gets a pool code instead.
+                coupon_retire(coupon=coupon, reason=f"BigCommerce refused the code: {exc}")
             continue
         _coupon_activate(coupon=coupon, remote=found)
         result["completed"] += 1
@@ -425,28 +441,40 @@ def pool_mint(*, pool: CodePool, count: int, client: BigCommerceClient | None = 
     """Generate `count` codes with POST /promotions/{id}/codegen in batches of ≤ 250; returns how many."""
     pool = CodePool.objects.select_related("store", "template", "promotion").get(pk=pool.pk)
     client = client or bigcommerce_for(pool.store)
-    template, promotion = pool.template, pool.promotion
-    expires_at = timezone.now() + timedelta(days=template.expiry_days) if template.expiry_days else None
-    prefix = clean_prefix(template.prefix) or None
     minted = 0
     while minted < count:
-        batch = min(CODEGEN_BATCH, count - minted)
-        answer = client.codegen(
-            promotion.bc_promotion_id, batch_size=batch, max_uses=1, max_uses_per_customer=1,
-            prefix=prefix, delimiter="-" if prefix else None,
-            code_length=max(6, min(16, template.code_length)), exclude_characters=list(AMBIGUOUS),
-        )
-        codes = [canonical(item["code"]) for item in (answer or {}).get("codes", []) if item.get("code")]
-        CouponCode.objects.bulk_create([
-            CouponCode(store=pool.store, code=code, promotion=promotion, pool=pool, state=CouponCode.State.ACTIVE,
-                       amount=promotion.amount, currency=promotion.currency, discount_kind=promotion.discount_kind,
-                       min_spend=promotion.min_spend, expires_at=expires_at, minted_at=timezone.now())
-            for code in codes
-        ], ignore_conflicts=True)
-        if not codes:
+        made = pool_codegen_batch(pool=pool, size=min(CODEGEN_BATCH, count - minted), client=client)
+        if not made:
             break
-        minted += len(codes)
+        minted += made
     return minted
+
+
+def pool_codegen_batch(*, pool: CodePool, size: int, client: BigCommerceClient) -> int:
+    """One POST /codegen of `size` (≤ 250) one-time codes, stored as the pool's available codes.
+
+    Code Bank codes expire `expiry_days` after generation (Friendbuy hands them out later, unseen);
+    reward-pool codes get their expiry when handed to a reward, so a code waiting in the pool never ages.
+    """
+    template, promotion = pool.template, pool.promotion
+    expires_at = None
+    if template.expiry_days and pool.purpose == CodePool.Purpose.CODE_BANK:
+        expires_at = timezone.now() + timedelta(days=template.expiry_days)
+    prefix = clean_prefix(template.prefix) or None
+    answer = client.codegen(
+        promotion.bc_promotion_id, batch_size=min(size, CODEGEN_BATCH), max_uses=1, max_uses_per_customer=1,
+        prefix=prefix, delimiter="-" if prefix else None,
+        code_length=max(6, min(16, template.code_length)), exclude_characters=list(AMBIGUOUS),
+    )
+    codes = [canonical(item["code"]) for item in (answer or {}).get("codes", []) if item.get("code")]
+    now = timezone.now()
+    CouponCode.objects.bulk_create([
+        CouponCode(store=pool.store, code=code, promotion=promotion, pool=pool, state=CouponCode.State.ACTIVE,
+                   amount=promotion.amount, currency=promotion.currency, discount_kind=promotion.discount_kind,
+                   min_spend=promotion.min_spend, expires_at=expires_at, minted_at=now)
+        for code in codes
+    ], ignore_conflicts=True)
+    return len(codes)
 
 
 def pool_export_csv(*, pool: CodePool, stream: TextIO) -> int:
@@ -460,17 +488,27 @@ def pool_export_csv(*, pool: CodePool, stream: TextIO) -> int:
 
 
 def available_pool_codes(*, pool: CodePool) -> Iterable[str]:
+    return pool_available(pool=pool).order_by("id").values_list("code", flat=True).iterator()
+
+
+def pool_available(*, pool: CodePool):
+    """The pool's codes nobody has been given yet (the coupon_pool_available index covers this)."""
     return CouponCode.objects.filter(
-        pool=pool, state=CouponCode.State.ACTIVE, handed_out_at__isnull=True,
-    ).order_by("id").values_list("code", flat=True).iterator()
+        pool=pool, state=CouponCode.State.ACTIVE, source_key__isnull=True, handed_out_at__isnull=True,
+    )
 
 
 def pool_code_hand_out(*, store: Store, code: str, customer_id: str = "", email: str = "") -> CouponCode | None:
-    """Friendbuy distributed one of our pool codes (seen as couponCode in a webhook): remember to whom."""
-    updated = CouponCode.objects.filter(
-        store=store, code=canonical(code), pool__isnull=False, handed_out_at__isnull=True,
-    ).update(handed_out_at=timezone.now(), issued_to_customer_id=customer_id or "", issued_to_email=email or "")
-    coupon = CouponCode.objects.filter(store=store, code=canonical(code), pool__isnull=False).first()
+    """Friendbuy distributed one of our Code Bank codes (seen as couponCode in a webhook): remember to whom.
+
+    Only Code Bank pools: a reward pool's codes are handed out by this app alone (reward_pools), so a
+    webhook naming one can't claim it.
+    """
+    bank = {"store": store, "code": canonical(code), "pool__purpose": CodePool.Purpose.CODE_BANK}
+    updated = CouponCode.objects.filter(**bank, handed_out_at__isnull=True).update(
+        handed_out_at=timezone.now(), issued_to_customer_id=customer_id or "", issued_to_email=email or "",
+    )
+    coupon = CouponCode.objects.filter(**bank).first()
     if updated == 0 and coupon is None:
         return None
     return coupon
@@ -483,12 +521,51 @@ def pool_refill_to_set(*, pool: CodePool, refill_to: int) -> CodePool:
     return pool
 
 
-def pool_refill(*, pool: CodePool, client: BigCommerceClient | None = None) -> int:
-    """Mint back up to `refill_to` available codes (0 = refill off); returns how many were minted."""
+def pool_refill(*, pool: CodePool, below: int | None = None, client: BigCommerceClient | None = None) -> int:
+    """Once fewer than `below` (default: the pool's low_threshold) codes are available, mint back up to
+    `refill_to` (0 = refill off); returns how many were minted (0 also when another refill is under way).
+
+    One refill per pool at a time, by a short lease on the pool row (not a row lock: no transaction stays
+    open across the BigCommerce calls), counting again before each batch, so concurrent refills (beat, a
+    nudge after a hand-out, a reward that found the pool empty) never overfill it. Each batch is stored as
+    it arrives, so a failure keeps the batches already generated.
+    """
     if not pool.refill_to:
         return 0
-    available = CouponCode.objects.filter(
-        pool=pool, state=CouponCode.State.ACTIVE, handed_out_at__isnull=True,
-    ).count()
-    missing = pool.refill_to - available
-    return pool_mint(pool=pool, count=missing, client=client) if missing > 0 else 0
+    now = timezone.now()
+    claimed = CodePool.objects.filter(pk=pool.pk).filter(
+        Q(refilling_until__isnull=True) | Q(refilling_until__lt=now),
+    ).update(refilling_until=now + REFILL_LEASE)
+    if not claimed:
+        return 0
+    try:
+        return _pool_top_up(pool=pool, below=below, client=client)
+    finally:
+        CodePool.objects.filter(pk=pool.pk).update(refilling_until=None)
+
+
+def _pool_top_up(*, pool: CodePool, below: int | None, client: BigCommerceClient | None) -> int:
+    pool = CodePool.objects.select_related("store", "template", "promotion").get(pk=pool.pk)
+    below = pool.low_threshold if below is None else below
+    minted = 0
+    while True:
+        available = pool_available(pool=pool).count()
+        missing = pool.refill_to - available
+        if (not minted and available >= below) or missing <= 0:
+            return minted
+        client = client or bigcommerce_for(pool.store)
+        if not pool.promotion.bc_promotion_id:
+            pool.promotion = promotion_ensure(
+                store=pool.store, template=pool.template, discount_kind=pool.promotion.discount_kind,
+                amount=pool.promotion.amount, currency=pool.promotion.currency,
+                coupon_type=Promotion.CouponType.BULK, client=client,
+            )
+        made = pool_codegen_batch(pool=pool, size=missing, client=client)
+        if not made:
+            return minted
+        minted += made
+
+
+def pool_refill_under_way(*, pool: CodePool) -> bool:
+    """True while another caller holds the pool's refill lease."""
+    return CodePool.objects.filter(pk=pool.pk, refilling_until__gt=timezone.now()).exists()

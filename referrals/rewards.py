@@ -22,13 +22,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from coupons.models import CouponCode
+from coupons.reward_pools import reward_code_issue
 from coupons.services import (
     CodeRequest,
     coupon_activated,
     coupon_disable,
-    coupon_mint,
     coupon_redeem,
-    coupon_reserve,
     coupon_template_for,
     pool_code_hand_out,
 )
@@ -219,7 +218,8 @@ def reward_issue(*, reward_id: int, reissue: bool = False, user=None, reason: st
     """Give an approved reward its BigCommerce code (exactly once) and move it to issued.
 
     * couponCode from one of our pools (Friendbuy Code Bank) → that code is marked handed out;
-    * a coupon-type reward (per the store's CouponTemplate) → one code is minted;
+    * a coupon-type reward (per the store's CouponTemplate) → one code from the reward pool for its
+      amount (coupons.reward_pools), or the code it already has;
     * otherwise (credit, cash, …, or a bank code we don't know) the reward stays approved: the
       merchant fulfils it outside BigCommerce coupons.
     Retryable BigCommerce errors propagate (the task retries; reconciliation is the backstop).
@@ -245,29 +245,26 @@ def reward_issue(*, reward_id: int, reissue: bool = False, user=None, reason: st
     template = coupon_template_for(store=store, recipient=reward.recipient, reward_type=reward.reward_type)
     if template is None:
         return reward
-    reserved = None
-    if reward.coupon_id and not reissue:
-        coupon = reward.coupon
-    else:
-        key = f"reward:{reward.friendbuy_reward_id}"
-        if reissue:
-            key += f":reissue:{reward.transitions.filter(to_state=S.ISSUED).count()}"
-        coupon = reserved = coupon_reserve(store=store, template=template, request=CodeRequest(
-            source_key=key[:160], amount=reward.amount, unit=reward.unit,
-            customer_id=reward.customer_id, email=reward.email,
-        ))
-        if reissue:
-            Reward.objects.filter(pk=reward.pk).update(coupon=coupon)
-        else:
-            Reward.objects.filter(pk=reward.pk, coupon__isnull=True).update(coupon=coupon)
-    # A row reserved just now is handed over (no re-read); a resumed one is read afresh with its promotion.
-    coupon = coupon_mint(coupon_id=coupon.pk, announce=False, coupon=reserved)
+    key = f"reward:{reward.friendbuy_reward_id}"
+    if reissue:
+        key += f":reissue:{reward.transitions.filter(to_state=S.ISSUED).count()}"
+    # A one-time code from the pool for this amount (no BigCommerce call unless the pool is empty); a code
+    # the reward already has is kept (see coupons.reward_pools).
+    coupon = reward_code_issue(store=store, template=template, current=None if reissue else reward.coupon,
+                               request=CodeRequest(source_key=key[:160], amount=reward.amount, unit=reward.unit,
+                                                   customer_id=reward.customer_id, email=reward.email))
+    if coupon is None:
+        return reward  # the pool is empty and BigCommerce made no codes: the pending-issue sweep tries again
+    if coupon.pk != reward.coupon_id:
+        pointed = Reward.objects.filter(pk=reward.pk)
+        # First issue: only over what this call read (a concurrent issue sets the same code anyway).
+        (pointed if reissue else pointed.filter(coupon_id=reward.coupon_id)).update(coupon=coupon)
     if coupon.state != CouponCode.State.ACTIVE:
         return reward  # another worker holds the mint lease; it (or reconciliation) finishes the job
     if reissue:
         return reward_transition(reward=reward, to_state=S.ISSUED, user=user,
                                  reason=reason or "Re-issued with a new code")
-    return _advance(reward, S.ISSUED, "Code minted in BigCommerce") or Reward.objects.get(pk=reward.pk)
+    return _advance(reward, S.ISSUED, "Code from the reward pool") or Reward.objects.get(pk=reward.pk)
 
 
 @receiver(coupon_activated, dispatch_uid="rewards_coupon_activated")

@@ -171,7 +171,7 @@ def test_v3_cursor_paging_follows_end_cursor(bc_client):
 
 
 def test_iter_coupon_codes_filters_by_code(bc_client):
-    promotion = bc_client.create_promotion(_bulk_promotion(coupon_type="SINGLE"))
+    promotion = bc_client.create_promotion(_bulk_promotion())  # a SINGLE promotion takes one code
     bc_client.create_coupon_code(promotion["id"], code="FRIEND-10")
     bc_client.create_coupon_code(promotion["id"], code="FRIEND-20")
     assert [c["code"] for c in bc_client.iter_coupon_codes(promotion["id"], code="FRIEND-20")] == [

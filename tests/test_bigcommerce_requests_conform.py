@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from coupons.models import CodePool, CouponCode, CouponTemplate
-from coupons.services import coupon_disable
+from coupons.services import CodeRequest, coupon_disable, coupon_mint, coupon_reserve, coupon_template_default
 from sandbox.bigcommerce import world
 from sandbox.bigcommerce.models import FakeHook, FakeScript
 from sandbox.transport import InProcessAdapter
@@ -160,6 +160,10 @@ def test_every_request_of_the_app_journeys_conforms_to_the_published_specs(bigco
     _call("mint_codes", store.store_hash, "--template", "vip", "--count", "2", "--amount", "15", "--unit", "%")
     pool_code = CouponCode.objects.filter(pool__in=CodePool.objects.filter(store=store)).order_by("id").first()
     coupon_disable(coupon=pool_code, reason="conformance test")
+    # A code reserved before reward pools (SINGLE promotion, /codes) is still finished.
+    legacy = coupon_reserve(store=store, template=coupon_template_default(store=store),
+                            request=CodeRequest(source_key="reward:legacy", amount=7, unit="USD"))
+    coupon_mint(coupon_id=legacy.pk)
     _call("erase_customer", store.store_hash, "--email", "late.friend@example.com", "--yes")
     _call("install_scripts", store.store_hash, "--remove")
 

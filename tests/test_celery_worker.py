@@ -74,6 +74,28 @@ def test_friendbuy_reward_webhook_mints_a_coupon_code_in_the_worker(celery_worke
     assert wait_for(lambda: _ran_in_worker(celery_worker_process, "referrals.reward_issue"))
 
 
+def test_a_hundred_rewards_of_the_same_amount_get_a_hundred_distinct_codes_in_the_worker(
+    celery_worker_process, lc_store, settings
+):
+    player = FriendbuyPlayer(lc_store)
+    items = [fb_world.reward_payload(email=f"f{n}@example.com", customer_id=str(500 + n), amount="10.00")
+             for n in range(100)]
+    for start in range(0, 100, 10):
+        assert player.webhook("advocateReward", items[start:start + 10]).status_code == 200
+
+    issued = wait_for(lambda: (lambda rs: rs if len(rs) == 100 else None)(
+        list(Reward.objects.filter(store=lc_store, state=Reward.State.ISSUED).select_related("coupon"))),
+        timeout=120)
+    codes = {reward.coupon.code for reward in issued}
+    assert len(codes) == 100
+    assert FakeCouponCode.objects.filter(code__in=codes, max_uses=1, max_uses_per_customer=1).count() == 100
+    pool = CodePool.objects.get(store=lc_store, purpose=CodePool.Purpose.REWARDS)
+    # Below its threshold after the hand-outs, the pool is refilled by the worker (nudge or beat).
+    assert wait_for(lambda: pool_counts(pool=pool)["available"] >= pool.low_threshold, timeout=60)
+    assert wait_for(lambda: _ran_in_worker(celery_worker_process, "coupons.refill_pool")
+                    or _ran_in_worker(celery_worker_process, "coupons.refill_pools"))
+
+
 def test_refund_of_the_rewarded_order_revokes_the_code_in_the_worker(celery_worker_process, lc_store):
     order = _paid_order(lc_store)
     _player, reward = _issued_reward(lc_store, order)

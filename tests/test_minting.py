@@ -21,17 +21,22 @@ def test_generated_codes_use_an_unambiguous_bigcommerce_valid_alphabet():
     assert canonical(" fb-abc ") == "FB-ABC"
 
 
-def test_reward_becomes_one_code_on_one_coupon_promotion_per_amount(friendbuy):
+def test_rewards_get_distinct_one_time_codes_from_one_bulk_promotion_per_amount(friendbuy):
     friendbuy.reward(amount="10.00", customer_id="1")
     friendbuy.reward(amount="10.00", customer_id="2")
     friendbuy.reward(amount="25.00", customer_id="3")
     assert Promotion.objects.count() == 2 and FakePromotion.objects.count() == 2
     promotion = FakePromotion.objects.get(pk=Promotion.objects.get(amount=10).bc_promotion_id)
-    assert promotion.data["redemption_type"] == "COUPON"
+    assert promotion.data["redemption_type"] == "COUPON" and promotion.data["coupon_type"] == "BULK"
     assert promotion.data["rules"][0]["action"]["cart_value"]["discount"] == {"fixed_amount": "10.00"}
     assert promotion.data["currency_code"] == "USD"
-    codes = FakeCouponCode.objects.all()
-    assert codes.count() == 3 and {c.max_uses for c in codes} == {1} and {c.max_uses_per_customer for c in codes} == {1}
+    rewards = list(Reward.objects.select_related("coupon"))
+    assert {r.state for r in rewards} == {Reward.State.ISSUED} and len({r.coupon.code for r in rewards}) == 3
+    remote = {c.code: c for c in FakeCouponCode.objects.filter(code__in=[r.coupon.code for r in rewards])}
+    assert len(remote) == 3 and {(c.max_uses, c.max_uses_per_customer) for c in remote.values()} == {(1, 1)}
+    # Both $10 rewards came out of one generated batch, the rest of which waits in the pool.
+    tens = [remote[r.coupon.code].promotion_id for r in rewards if r.amount == 10]
+    assert tens == [promotion.pk, promotion.pk]
 
 
 def test_percentage_reward_and_minimum_spend_shape_the_promotion(friendbuy, reward_store):
@@ -47,22 +52,33 @@ def test_percentage_reward_and_minimum_spend_shape_the_promotion(friendbuy, rewa
 @pytest.mark.parametrize("status", [429, 500])
 def test_bigcommerce_429_or_500_while_minting_is_retried_without_loss_or_duplicate(friendbuy, status):
     # More failures than the client's 5 attempts: the task's own retry finishes the job.
-    faults.inject(service="bigcommerce", status=status, times=6, method="POST", path_contains="/codes")
+    faults.inject(service="bigcommerce", status=status, times=6, method="POST", path_contains="/codegen")
     item, response = friendbuy.reward(amount="10.00")
     assert response.status_code == 200
     reward = Reward.objects.get(friendbuy_reward_id=item["rewardId"])
     assert reward.state == Reward.State.ISSUED
-    assert FakeCouponCode.objects.count() == 1
-    assert FakeCouponCode.objects.get().code == reward.coupon.code
+    # One batch made it (the refused ones made nothing); the reward holds one of its codes.
+    assert FakeCouponCode.objects.count() == CouponCode.objects.count()
+    assert FakeCouponCode.objects.filter(code=reward.coupon.code).exists()
 
 
-def test_crash_between_remote_create_and_commit_is_completed_by_reconciliation(friendbuy, monkeypatch):
+def _legacy_minting_code(store, source_key="reward:legacy"):
+    """A code reserved before pools: chosen locally, to be added to a SINGLE promotion with /codes."""
+    template = services.coupon_template_default(store=store)
+    return services.coupon_reserve(store=store, template=template, request=services.CodeRequest(
+        source_key=source_key, amount=10, unit="USD"))
+
+
+def test_legacy_code_crashed_between_remote_create_and_commit_is_completed_by_reconciliation(reward_store,
+                                                                                             monkeypatch):
     def crash(**kwargs):
         raise RuntimeError("worker died")
 
+    coupon = _legacy_minting_code(reward_store)
     monkeypatch.setattr(services, "_coupon_activate", crash)
-    item, _ = friendbuy.reward(amount="10.00")
-    coupon = CouponCode.objects.get()
+    with pytest.raises(RuntimeError):
+        services.coupon_mint(coupon_id=coupon.pk)
+    coupon.refresh_from_db()
     assert coupon.state == CouponCode.State.MINTING
     assert FakeCouponCode.objects.filter(code=coupon.code).count() == 1
     monkeypatch.undo()
@@ -76,17 +92,19 @@ def test_crash_between_remote_create_and_commit_is_completed_by_reconciliation(f
     coupon.refresh_from_db()
     assert coupon.state == CouponCode.State.ACTIVE and coupon.bc_code_id
     assert FakeCouponCode.objects.count() == 1
-    assert Reward.objects.get(friendbuy_reward_id=item["rewardId"]).state == Reward.State.ISSUED
+    assert FakePromotion.objects.get().data["coupon_type"] == "SINGLE"
 
 
-def test_crash_before_remote_create_is_minted_by_reconciliation(friendbuy, monkeypatch):
+def test_legacy_code_crashed_before_remote_create_is_minted_by_reconciliation(reward_store, monkeypatch):
     from storefront.bigcommerce import BigCommerceClient
 
     def unreachable(self, *args, **kwargs):
         raise RuntimeError("worker died before calling BigCommerce")
 
+    coupon = _legacy_minting_code(reward_store)
     monkeypatch.setattr(BigCommerceClient, "create_coupon_code", unreachable)
-    friendbuy.reward(amount="10.00")
+    with pytest.raises(RuntimeError):
+        services.coupon_mint(coupon_id=coupon.pk)
     assert not FakeCouponCode.objects.exists()
     monkeypatch.undo()
     from datetime import timedelta

@@ -436,6 +436,18 @@ def test_codes_are_unique_counted_and_found_by_code(client, bc_store):
     assert [(c["code"], c["current_uses"]) for c in found] == [("FRIEND-10", 1)]
 
 
+def test_a_single_promotion_takes_one_code_and_refuses_a_second_with_422(client, bc_store):
+    single = _promotion(client, bc_store, coupon_type="SINGLE")
+    path = f"/v3/promotions/{single['id']}/codes"
+    assert _call(client, bc_store, "post", path, {"code": "VIP-ONE"}).status_code == 201
+    second = _call(client, bc_store, "post", path, {"code": "VIP-TWO"})
+    assert second.status_code == 422 and "only one code" in second.json()["errors"][0]["title"]
+    assert [c["code"] for c in _call(client, bc_store, "get", path).json()["data"]] == ["VIP-ONE"]
+    bulk = _promotion(client, bc_store)
+    for code in ("MANY-1", "MANY-2"):
+        assert _call(client, bc_store, "post", f"/v3/promotions/{bulk['id']}/codes", {"code": code}).status_code == 201
+
+
 def test_codegen_only_for_bulk_coupon_promotions(client, bc_store):
     single = _promotion(client, bc_store, coupon_type="SINGLE")
     assert (

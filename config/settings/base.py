@@ -161,10 +161,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Reward codes wait in pools (coupons/reward_pools.py): a pool per template, amount and currency is generated to
+# COUPON_REWARD_POOL_SIZE codes and refilled once fewer than COUPON_REWARD_POOL_LOW are left.
+COUPON_REWARD_POOL_SIZE = env.int("COUPON_REWARD_POOL_SIZE", default=100)
+COUPON_REWARD_POOL_LOW = env.int("COUPON_REWARD_POOL_LOW", default=25)
 # Rewards and coupons (referrals.tasks.rewards, coupons.tasks).
 CELERY_BEAT_SCHEDULE.update({
     "coupons-reconcile-minting": {"task": "coupons.reconcile_minting", "schedule": 300.0},
-    "coupons-refill-pools": {"task": "coupons.refill_pools", "schedule": 3600.0},
+    # Counts only, unless a pool fell below its threshold (then /codegen back up to its size).
+    "coupons-refill-pools": {"task": "coupons.refill_pools", "schedule": 300.0},
     "rewards-expire-due": {"task": "referrals.rewards_expire_due", "schedule": 3600.0},
     "rewards-issue-pending": {"task": "referrals.rewards_issue_pending", "schedule": 900.0},
     "rewards-loyalty-events-retry": {"task": "referrals.loyalty_events_retry", "schedule": 900.0},

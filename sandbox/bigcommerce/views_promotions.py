@@ -3,6 +3,10 @@
 Errors use promotions.v3.yml's own shapes: ErrorResponse {errors: [{status, title}]} for invalid
 payloads, ErrorResponse405 for codegen on a promotion that isn't COUPON + BULK. The spec documents
 no 409 for POST /codes, so a code already in use answers 422 like any other invalid payload.
+
+`coupon_type` is "whether it will have single or multiple codes" (promotions.v3.yml, PROMO-1018): a
+second code on a SINGLE promotion answers 422, as a real store should be expected to; many codes
+belong to a BULK promotion (POST /codes on one is unverified upstream and accepted here).
 """
 
 import base64
@@ -305,6 +309,12 @@ def promotion_codes(request: HttpRequest, store: FakeStore, promotion_id: int) -
         return promotions_error(422, " ".join(problems))
     try:
         with transaction.atomic():
+            # Under the promotion's row lock, so two concurrent first codes can't both pass.
+            FakePromotion.objects.select_for_update().filter(pk=promotion.pk).first()
+            if promotion.data.get("coupon_type", "SINGLE") == "SINGLE" and promotion.codes.exists():
+                return promotions_error(
+                    422, "A SINGLE coupon promotion can have only one code; use a BULK promotion for more."
+                )
             created = FakeCouponCode.objects.create(
                 store=store,
                 promotion=promotion,
