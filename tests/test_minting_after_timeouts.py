@@ -64,9 +64,9 @@ def _code_creations():
 
 def _legacy_reward(friendbuy, store):
     """A reward issued before pools, left with its reserved code still minting on a SINGLE promotion."""
-    item, _ = friendbuy.reward(amount="10.00", reward_type="credit")  # stays approved, no code
-    reward = Reward.objects.get(friendbuy_reward_id=item["rewardId"])
-    Reward.objects.filter(pk=reward.pk).update(reward_type="discount")
+    item = {"rewardId": f"legacy-{Reward.objects.count()}"}
+    reward = Reward.objects.create(store=store, friendbuy_reward_id=item["rewardId"], recipient="advocate",
+                                   reward_type="discount", amount=10, unit="USD", state=Reward.State.APPROVED)
     template = services.coupon_template_default(store=store)
     coupon = services.coupon_reserve(store=store, template=template, request=services.CodeRequest(
         source_key=f"reward:{item['rewardId']}", amount=10, unit="USD"))
@@ -121,11 +121,11 @@ def test_a_legacy_code_a_single_promotion_refuses_is_replaced_from_the_pool(frie
     """A SINGLE promotion that already has its code refuses a second (422): the reward gets a pool code."""
     first, _ = _legacy_reward(friendbuy, reward_store)
     assert reward_issue(reward_id=first.pk).state == Reward.State.ISSUED
-    second = Reward.objects.create(store=reward_store, friendbuy_reward_id="legacy-2", recipient="advocate",
+    second = Reward.objects.create(store=reward_store, friendbuy_reward_id="legacy-second", recipient="advocate",
                                    reward_type="discount", amount=10, unit="USD", state=Reward.State.APPROVED)
     template = services.coupon_template_default(store=reward_store)
     stuck = services.coupon_reserve(store=reward_store, template=template, request=services.CodeRequest(
-        source_key="reward:legacy-2", amount=10, unit="USD"))
+        source_key="reward:legacy-second", amount=10, unit="USD"))
     Reward.objects.filter(pk=second.pk).update(coupon=stuck)
 
     second = reward_issue(reward_id=second.pk)
@@ -133,7 +133,7 @@ def test_a_legacy_code_a_single_promotion_refuses_is_replaced_from_the_pool(frie
     stuck.refresh_from_db()
     assert stuck.state == CouponCode.State.DISABLED and "only one code" in stuck.disabled_reason
     assert second.state == Reward.State.ISSUED and second.coupon.pool.purpose == "rewards"
-    assert second.coupon.source_key == f"reward:legacy-2:after:{stuck.pk}"
+    assert second.coupon.source_key == f"reward:legacy-second:after:{stuck.pk}"
     assert FakeCouponCode.objects.filter(code=second.coupon.code).exists()
 
 
