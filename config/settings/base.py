@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE["storefront-scripts-check"] = {
     "task": "storefront.scripts_check_all",
     "schedule": 6 * 60 * 60,
 }
+# A script BigCommerce refused (or a failed call) is tried again on its own backoff (5 min doubling to 6 h).
+CELERY_BEAT_SCHEDULE["storefront-scripts-retry"] = {
+    "task": "storefront.scripts_retry_due",
+    "schedule": 5 * 60,
+}
 # Order/customer lifecycle: repair hooks, send due outbox events, reconcile recent paid orders.
 CELERY_BEAT_SCHEDULE["storefront-webhooks-repair"] = {
     "task": "storefront.webhooks_repair_all",

@@ -17,10 +17,13 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.faults import consume
+from storefront.scopes import scope_satisfied
 
 from .gateway import lookup
 
 STATUS_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+MISSING_SCOPE = "You don't have a required scope to access the endpoint"
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 RATE_LIMIT_HEADERS = {
     "X-Rate-Limit-Time-Window-Ms": "30000",
     "X-Rate-Limit-Time-Reset-Ms": "15000",
@@ -88,8 +91,13 @@ def endpoint(
     version: str,
     methods: tuple[str, ...],
     order_fields: tuple[str, ...] | Callable[[HttpRequest], tuple[str, ...]] = (),
+    scope: str | tuple[str, ...] | None = None,
 ) -> Callable:
-    """Wrap a view `fn(request, store, **kwargs)` with faults, auth, method check and headers.
+    """Wrap a view `fn(request, store, **kwargs)` with faults, auth, scope, method check and headers.
+
+    `scope` is the resource's modify scope (e.g. "store_v2_orders"): a write needs it, a read it or its
+    `_read_only` twin, else 403 as BigCommerce answers a token without the scope. A tuple: any one of
+    them will do (the spec's "requires at least one of"). None: no scope needed (webhooks).
 
     With `order_fields` (FakeOrder fields, or a function of the request naming them) the view also gets
     `found`: those fields of the order its `order_id` names, by name, read in the same query as the
@@ -128,6 +136,8 @@ def endpoint(
                         "combination for this store.",
                     )
                 )
+            if scope is not None and not scope_granted(store, scope, write=request.method in WRITE_METHODS):
+                return with_rate_limit_headers((v2_error if version == "v2" else v3_error)(403, MISSING_SCOPE))
             if request.method not in methods:
                 response = (v2_error if version == "v2" else v3_error)(405, "Method not allowed.")
                 response["Allow"] = ", ".join(methods)
@@ -143,6 +153,17 @@ def endpoint(
         return wrapped
 
     return decorator
+
+
+def has_scope(store, needed: str) -> bool:
+    """Was the store's token granted `needed` (a modify scope covers its read-only twin)?"""
+    return scope_satisfied(needed=needed, granted=frozenset((store.scope or "").split()))
+
+
+def scope_granted(store, families: str | tuple[str, ...], *, write: bool) -> bool:
+    """A write needs one of the modify scopes, a read one of them or its read-only twin."""
+    names = (families,) if isinstance(families, str) else families
+    return any(has_scope(store, name if write else f"{name}_read_only") for name in names)
 
 
 def int_param(

@@ -11,13 +11,13 @@ import uuid
 import jwt
 from django.conf import settings
 
+from storefront.scopes import app_scope_string
+
 from .models import FakeInstallCode
 from .world import create_store
 
-DEFAULT_SCOPE = (
-    "store_v2_orders_read_only store_v2_customers_read_only store_v2_marketing "
-    "store_v2_content store_v2_transactions_read_only"
-)
+# The app profile's scopes (storefront.scopes): what a merchant accepts when installing.
+DEFAULT_SCOPE = app_scope_string()
 
 
 def issue_install_code(

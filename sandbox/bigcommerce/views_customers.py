@@ -29,7 +29,7 @@ def _batch(request: HttpRequest) -> list[dict] | HttpResponse:
     return body
 
 
-@endpoint(version="v3", methods=("GET", "POST", "PUT", "DELETE"))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET", "POST", "PUT", "DELETE"))
 def customers(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if request.method == "POST":
         return _create(request, store)

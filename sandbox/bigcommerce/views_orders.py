@@ -101,7 +101,7 @@ def _found(found: dict | None) -> dict:
     return found
 
 
-@endpoint(version="v2", methods=("GET",))
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET",))
 def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
     page, limit = _v2_page(request)
     chunk = _filtered_orders(request, store)[(page - 1) * limit : page * limit]
@@ -126,7 +126,7 @@ def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
     )
 
 
-@endpoint(version="v2", methods=("GET",))
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET",))
 def orders_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
     found = _filtered_orders(request, store)
     statuses = [
@@ -178,7 +178,7 @@ def _consignments(request: HttpRequest, store: FakeStore, order_id: int, found: 
     )
 
 
-@endpoint(version="v2", methods=("GET", "PUT"), order_fields=_order_detail_fields)
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET", "PUT"), order_fields=_order_detail_fields)
 def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
     if request.method != "PUT":
         data = _found(found)["data"]
@@ -196,17 +196,17 @@ def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: d
     return json_response(order.data)
 
 
-@endpoint(version="v2", methods=("GET",), order_fields=("products",))
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("products",))
 def order_products(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
     return _v2_list(_found(found)["products"], request)
 
 
-@endpoint(version="v2", methods=("GET",), order_fields=("coupons",))
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("coupons",))
 def order_coupons(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
     return _v2_list(_found(found)["coupons"], request)
 
 
-@endpoint(version="v2", methods=("GET",), order_fields=("shipping_addresses",))
+@endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("shipping_addresses",))
 def order_shipping_addresses(
     request: HttpRequest, store: FakeStore, order_id: int, found: dict | None
 ) -> HttpResponse:
@@ -223,7 +223,7 @@ def _v3_order(store: FakeStore, order_id: int) -> FakeOrder:
     return order
 
 
-@endpoint(version="v3", methods=("GET",), order_fields=("transactions",))
+@endpoint(version="v3", scope="store_v2_transactions", methods=("GET",), order_fields=("transactions",))
 def order_transactions(
     request: HttpRequest, store: FakeStore, order_id: int, found: dict | None
 ) -> HttpResponse:
@@ -266,7 +266,7 @@ def _refund_error(status: int, title: str) -> HttpResponse:
     )
 
 
-@endpoint(version="v3", methods=("GET", "POST"))
+@endpoint(version="v3", scope=("store_v2_transactions", "store_v2_orders"), methods=("GET", "POST"))
 def order_refunds(request: HttpRequest, store: FakeStore, order_id: int) -> HttpResponse:
     order = _v3_order(store, order_id)
     if request.method == "GET":
@@ -290,7 +290,7 @@ def order_refunds(request: HttpRequest, store: FakeStore, order_id: int) -> Http
     return json_response({"data": state.refund_payload(refund), "meta": {}}, 201)
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope=("store_v2_transactions", "store_v2_orders"), methods=("GET",))
 def refund_detail(request: HttpRequest, store: FakeStore, refund_id: int) -> HttpResponse:
     refund = FakeRefund.objects.filter(store=store, pk=refund_id).first()
     if refund is None:
@@ -298,7 +298,7 @@ def refund_detail(request: HttpRequest, store: FakeStore, refund_id: int) -> Htt
     return json_response({"data": state.refund_payload(refund), "meta": {}})
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope=("store_v2_transactions", "store_v2_orders"), methods=("GET",))
 def refunds(request: HttpRequest, store: FakeStore) -> HttpResponse:
     found = FakeRefund.objects.filter(store=store).order_by("id")
     order_ids, ids = id_list(request, "order_id:in"), id_list(request, "id:in")

@@ -115,7 +115,7 @@ def _saved(body: dict) -> dict:
     return data
 
 
-@endpoint(version="v3", methods=("GET", "POST", "DELETE"))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("GET", "POST", "DELETE"))
 def promotions(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if request.method == "POST":
         body = read_json(request)
@@ -194,7 +194,7 @@ def promotions(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"data": chunk, "meta": meta})
 
 
-@endpoint(version="v3", methods=("GET", "PUT", "DELETE"))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("GET", "PUT", "DELETE"))
 def promotion_detail(request: HttpRequest, store: FakeStore, promotion_id: int) -> HttpResponse:
     promotion = _promotion(store, promotion_id)
     if request.method == "DELETE":
@@ -273,7 +273,7 @@ def _uses(value, field: str, problems: list[str]) -> int:
     return value
 
 
-@endpoint(version="v3", methods=("GET", "POST", "DELETE"))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("GET", "POST", "DELETE"))
 def promotion_codes(request: HttpRequest, store: FakeStore, promotion_id: int) -> HttpResponse:
     promotion = _promotion(store, promotion_id)
     if promotion is None:
@@ -327,7 +327,7 @@ def promotion_codes(request: HttpRequest, store: FakeStore, promotion_id: int) -
     return json_response({"data": code_payload(created), "meta": {}}, 201)
 
 
-@endpoint(version="v3", methods=("DELETE",))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("DELETE",))
 def promotion_code_detail(
     request: HttpRequest, store: FakeStore, promotion_id: int, code_id: int
 ) -> HttpResponse:
@@ -335,7 +335,7 @@ def promotion_code_detail(
     return no_content()
 
 
-@endpoint(version="v3", methods=("GET", "DELETE"))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("GET", "DELETE"))
 def codes_by_code(request: HttpRequest, store: FakeStore) -> HttpResponse:
     code = request.GET.get("code")
     if not code:
@@ -347,7 +347,7 @@ def codes_by_code(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return _codes_page(request, found)
 
 
-@endpoint(version="v3", methods=("POST",))
+@endpoint(version="v3", scope="store_v2_marketing", methods=("POST",))
 def codegen(request: HttpRequest, store: FakeStore, promotion_id: int) -> HttpResponse:
     promotion = _promotion(store, promotion_id)
     if promotion is None:

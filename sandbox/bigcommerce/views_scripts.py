@@ -1,14 +1,24 @@
-"""Fake Scripts v3 (/content/scripts): uuid ids, {data, meta}, field enums, ten scripts per app."""
+"""Fake Scripts v3 (/content/scripts): uuid ids, {data, meta}, field enums, ten scripts per app.
 
+Checkout pages (scripts.v3.yml `visibility`, reference §6): `all_pages` and `checkout` need the Checkout
+Content scope (`store_content_checkout`), else 403; and a script on the checkout page needs at least one
+SRI hash (PCI DSS 4.0 6.4.3), else 422. A `script_tag` cannot carry one, so an inline script on checkout
+pages is refused too (our reading; the app installs none there). Hashes must be sha256/384/512 SRI strings.
+"""
+
+import re
 import uuid as uuid_lib
 
 from django.http import HttpRequest, HttpResponse
 
 from . import state
 from .models import FakeScript, FakeStore
-from .responses import endpoint, json_response, no_content, page_and_limit, paginate, read_json, v3_error
+from .responses import MISSING_SCOPE, endpoint, has_scope, json_response, no_content, page_and_limit, paginate, read_json, v3_error
 
 MAX_SCRIPTS_PER_CLIENT = 10
+CHECKOUT_VISIBILITY = frozenset({"all_pages", "checkout"})
+CHECKOUT_SCOPE = "store_content_checkout"
+SRI_HASH = re.compile(r"^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$")
 ENUMS = {
     "load_method": ("default", "async", "defer"),
     "location": ("head", "footer"),
@@ -64,13 +74,19 @@ def _validate(merged: dict) -> dict:
     hashes = merged.get("integrity_hashes") or []
     if not isinstance(hashes, list) or len(hashes) > 5:
         errors["integrity_hashes"] = "at most 5 hashes."
+    elif not all(isinstance(h, str) and SRI_HASH.match(h) for h in hashes):
+        errors["integrity_hashes"] = "each hash must be an SRI hash: sha256-, sha384- or sha512- and base64."
+    elif merged.get("visibility") in CHECKOUT_VISIBILITY and not hashes:
+        errors["integrity_hashes"] = (
+            "Scripts on checkout pages need at least one integrity hash (PCI DSS 4.0 6.4.3)."
+        )
     channel_id = merged.get("channel_id", 1)
     if not isinstance(channel_id, int) or channel_id < 1:
         errors["channel_id"] = "must be an integer ≥ 1."
     return errors
 
 
-@endpoint(version="v3", methods=("GET", "POST"))
+@endpoint(version="v3", scope="store_v2_content", methods=("GET", "POST"))
 def scripts(request: HttpRequest, store: FakeStore) -> HttpResponse:
     mine = FakeScript.objects.filter(store=store, client_id=store.client_id).order_by("id")
     if request.method == "GET":
@@ -81,6 +97,8 @@ def scripts(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if not isinstance(body, dict):
         return _invalid({"body": "must be an object"})
     merged = {**DEFAULTS, **{k: v for k, v in body.items() if k not in ("uuid", "api_client_id")}}
+    if merged.get("visibility") in CHECKOUT_VISIBILITY and not has_scope(store, CHECKOUT_SCOPE):
+        return v3_error(403, MISSING_SCOPE)
     errors = _validate(merged)
     if errors:
         return _invalid(errors)
@@ -100,7 +118,7 @@ def scripts(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"data": script_payload(script), "meta": {}})
 
 
-@endpoint(version="v3", methods=("GET", "PUT", "DELETE"))
+@endpoint(version="v3", scope="store_v2_content", methods=("GET", "PUT", "DELETE"))
 def script_detail(request: HttpRequest, store: FakeStore, script_uuid: str) -> HttpResponse:
     try:
         key = uuid_lib.UUID(script_uuid)
@@ -128,6 +146,8 @@ def script_detail(request: HttpRequest, store: FakeStore, script_uuid: str) -> H
             if k not in ("uuid", "api_client_id", "date_created", "date_modified")
         },
     }
+    if merged.get("visibility") in CHECKOUT_VISIBILITY and not has_scope(store, CHECKOUT_SCOPE):
+        return v3_error(403, MISSING_SCOPE)
     errors = _validate(merged)
     if errors:
         return _invalid(errors)

@@ -22,6 +22,7 @@ from django.db.models import F
 from standardwebhooks.webhooks import Webhook
 
 from storefront.http import build_session
+from storefront.scopes import app_scope_string
 
 from . import credit, groups, state
 from .models import (
@@ -51,9 +52,10 @@ DEFAULT_ADDRESS = {
 
 
 def create_store(
-    store_hash: str, *, access_token: str | None = None, client_id: str | None = None
+    store_hash: str, *, access_token: str | None = None, client_id: str | None = None, scope: str | None = None
 ) -> FakeStore:
-    """The fake store (created if missing); `access_token` sets the one token it accepts."""
+    """The fake store (created if missing); `access_token` sets the one token it accepts, granted `scope`
+    (default: the app's scopes, storefront.scopes, as an install grants them)."""
     store = FakeStore.objects.filter(store_hash=store_hash).first()
     if store is None:
         try:
@@ -64,7 +66,8 @@ def create_store(
     if access_token is not None:
         store.access_token = access_token
         store.client_id = client_id or settings.BIGCOMMERCE_CLIENT_ID
-        store.save(update_fields=["access_token", "client_id"])
+        store.scope = app_scope_string() if scope is None else scope
+        store.save(update_fields=["access_token", "client_id", "scope"])
     return store
 
 

@@ -1,4 +1,5 @@
-"""Celery tasks for the storefront scripts: re-run one store's installer, and the scheduled check of all."""
+"""Celery tasks for the storefront scripts: re-run one store's installer, retry failed scripts when due,
+and the scheduled check of all."""
 
 from celery import shared_task
 
@@ -16,3 +17,8 @@ def scripts_sync(store_id: int) -> int:
 @shared_task(name="storefront.scripts_check_all")
 def scripts_check_all() -> dict:
     return scripts.scripts_check_all()
+
+
+@shared_task(name="storefront.scripts_retry_due")
+def scripts_retry_due() -> dict:
+    return scripts.scripts_retry_due()

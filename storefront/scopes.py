@@ -1,0 +1,50 @@
+"""The OAuth scopes this app asks BigCommerce for, each with the reason it is needed (least privilege).
+
+BigCommerce asks the merchant to accept the scopes set on the app profile in the Developer Portal (reference
+§1.1); they cannot pick some. This table is what the profile must list, the README's scope table is written
+from it (a test compares them), and the sandbox grants a store exactly these unless a test says otherwise.
+
+What is deliberately **not** requested:
+- `store_content_checkout` (Checkout Content): every script goes on `storefront` or `order_confirmation`
+  pages, which need only `store_v2_content`; `all_pages` and `checkout` would need this scope and a
+  Marketplace security assessment, and every script on the checkout page an SRI hash (PCI DSS 4.0 6.4.3).
+- write access to orders or customers: the app only reads them (re-fetched after each webhook).
+- Webhooks (`/v3/hooks`) and the storefront's current-customer JWT need no scope.
+
+A `modify` scope also grants its `read_only` twin, so one entry per resource is enough.
+"""
+
+from __future__ import annotations
+
+APP_SCOPES: dict[str, str] = {
+    "store_v2_orders_read_only": "read orders, their products, coupons and shipping addresses to send purchases "
+    "once, answer the reward validation callback, backfill and reconcile",
+    "store_v2_transactions_read_only": "read order transactions and refunds (when an order is paid, what was "
+    "refunded)",
+    "store_v2_customers_read_only": "read customers for sign-ups, updates and to confirm a deletion before erasing",
+    "store_v2_marketing": "create the reward coupon promotions and their one-time codes, disable revoked codes",
+    "store_v2_content": "install the storefront scripts (visibility `storefront` and `order_confirmation` only)",
+    "store_v2_information_read_only": "read the store's URL and default channel (the widget API's CORS origins)",
+    "store_channel_settings_read_only": "list the storefront channels, to install the scripts on each",
+    "store_sites_read_only": "read each channel's site URLs (more CORS origins)",
+}
+
+READ_ONLY_SUFFIX = "_read_only"
+
+
+def scope_satisfied(*, needed: str, granted: frozenset[str] | set[str]) -> bool:
+    """Does a token with `granted` hold `needed`? A modify scope covers its read-only twin."""
+    if needed in granted:
+        return True
+    return needed.endswith(READ_ONLY_SUFFIX) and needed[: -len(READ_ONLY_SUFFIX)] in granted
+
+
+def scopes_missing(*, granted: str) -> list[str]:
+    """The app's scopes that a space-separated grant lacks (empty when the store granted them all)."""
+    have = frozenset(granted.split())
+    return [scope for scope in APP_SCOPES if not scope_satisfied(needed=scope, granted=have)]
+
+
+def app_scope_string() -> str:
+    """The scopes as BigCommerce writes them: space-separated."""
+    return " ".join(APP_SCOPES)
