@@ -13,6 +13,7 @@ from sandbox import faults
 from sandbox.bigcommerce.models import FakeScript, FakeStore
 from storefront.clients import bigcommerce_for
 from storefront.models import InstalledScript
+from storefront.scopes import app_scope_string
 from storefront.scripts import (
     CONFIRMATION,
     TRACKING,
@@ -24,7 +25,6 @@ from storefront.scripts import (
     scripts_retry_due,
     widget_asset,
 )
-from storefront.scopes import app_scope_string
 
 
 def remote_scripts(store):

@@ -13,7 +13,17 @@ from django.http import HttpRequest, HttpResponse
 
 from . import state
 from .models import FakeScript, FakeStore
-from .responses import MISSING_SCOPE, endpoint, has_scope, json_response, no_content, page_and_limit, paginate, read_json, v3_error
+from .responses import (
+    MISSING_SCOPE,
+    endpoint,
+    has_scope,
+    json_response,
+    no_content,
+    page_and_limit,
+    paginate,
+    read_json,
+    v3_error,
+)
 
 MAX_SCRIPTS_PER_CLIENT = 10
 CHECKOUT_VISIBILITY = frozenset({"all_pages", "checkout"})
