@@ -78,3 +78,28 @@ def webhook_receiver(settings):
     }
     CapturingAdapter.received = []
     return CapturingAdapter.received
+
+
+# Every modify scope of the resources the sandbox serves: for tests that drive the fake BigCommerce itself
+# (writes the app never makes, such as creating refunds or customers), not the app's least-privilege grant.
+FULL_SCOPE = ("store_v2_orders store_v2_transactions store_v2_customers store_v2_marketing store_v2_content "
+              "store_content_checkout store_v2_information store_channel_settings store_sites")
+
+
+@pytest.fixture
+def bc_full_scope(db):
+    """Grant every sandbox store created during the test all modify scopes."""
+    from sandbox.bigcommerce import world
+
+    original = world.create_store
+
+    def create_store(store_hash, *, access_token=None, client_id=None, scope=None):
+        return original(store_hash, access_token=access_token, client_id=client_id,
+                        scope=FULL_SCOPE if scope is None else scope)
+
+    world.create_store = create_store
+    from sandbox.bigcommerce.models import FakeStore
+
+    FakeStore.objects.update(scope=FULL_SCOPE)
+    yield
+    world.create_store = original

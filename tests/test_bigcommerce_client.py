@@ -26,7 +26,7 @@ from storefront.clients import bigcommerce_for
 from storefront.models import OutboundCall
 from storefront.services import outbound_call_record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bc_full_scope")]
 
 
 def _calls():

@@ -34,7 +34,7 @@ from tests.openapi_check import (
     specs_available,
 )
 
-pytestmark = pytest.mark.skipif(not specs_available(SPECS), reason=SPECS_MISSING)
+pytestmark = [pytest.mark.skipif(not specs_available(SPECS), reason=SPECS_MISSING), pytest.mark.usefixtures("bc_full_scope")]
 
 API = "http://sandbox.test/sandbox/bigcommerce/stores/abc123"
 WITH_CONSIGNMENTS = "include=consignments.line_items&consignment_structure=object"

@@ -85,7 +85,7 @@ def test_store_status_json_reads_hooks_and_scripts_live(installed_store, friendb
     client.create_hook(scope="store/order/updated", destination="https://elsewhere.example/hook",
                        headers=None)
     client.create_script(name="Friendbuy loader", kind="src", src="https://static.fbot.me/friendbuy.js",
-                         load_method="default", location="footer", visibility="all_pages",
+                         load_method="default", location="footer", visibility="storefront",
                          consent_category="functional", auto_uninstall=True, enabled=True)
 
     status = json.loads(_status(STORE_HASH, "--json"))

@@ -37,13 +37,13 @@ def ada_link(world, urls):
 def test_prepare_installs_scripts_allows_the_demo_origin_and_creates_the_shoppers(demo):
     world, urls = demo
     world.store.refresh_from_db()
-    assert urls["scripts"] == 5
+    assert urls["scripts"] == 3
     assert world.store.storefront_url == "https://app.example.test"
     assert "https://app.example.test" in StorefrontSettings.objects.get(store=world.store).extra_origins
     assert (urls["advocate"]["name"], urls["friend"]["email"]) == ("Ada Advocate", "fred@example.com")
     assert urls["home"] == "https://app.example.test/sandbox/storefront/demostore/"
     again = prepare_demo_storefront(store=world.store)
-    assert (again["advocate"]["id"], again["scripts"]) == (urls["advocate"]["id"], 5)
+    assert (again["advocate"]["id"], again["scripts"]) == (urls["advocate"]["id"], 3)
 
 
 def test_account_page_renders_the_installed_scripts_with_handlebars_values(demo, client):

@@ -198,8 +198,8 @@ def test_install_registers_webhooks_and_connecting_installs_scripts_disconnectin
     merchant = create_merchant()
     friendbuy_connect(store=store, merchant_id=merchant.merchant_id, api_key=merchant.api_key,
                       api_secret=merchant.api_secret, webhook_secret=merchant.webhook_secret)
-    assert InstalledScript.objects.filter(store=store).count() == 5
-    assert FakeScript.objects.filter(store__store_hash="provision1").count() == 5
+    assert InstalledScript.objects.filter(store=store).count() == 3
+    assert FakeScript.objects.filter(store__store_hash="provision1").count() == 3
 
     client.post("/app/", {"action": "disconnect"})
     assert not FriendbuyConnection.objects.filter(store=store).exists()

@@ -13,7 +13,7 @@ from sandbox.bigcommerce import world
 from sandbox.bigcommerce.tokens import current_customer_jwt, issue_install_code, signed_payload_jwt
 from tests.openapi_check import SPECS, SPECS_MISSING
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bc_full_scope")]
 BASE = "/sandbox/bigcommerce/stores"
 
 
@@ -374,7 +374,7 @@ def test_scripts_crud_and_the_ten_script_limit(client, bc_store):
         "kind": "src",
         "src": "https://cdn.example.test/l.js",
         "location": "footer",
-        "visibility": "all_pages",
+        "visibility": "storefront",
         "consent_category": "functional",
         "auto_uninstall": True,
     }
