@@ -20,7 +20,7 @@ class FriendbuyConnectForm(forms.Form):
     api_key = forms.CharField(label="Merchant API key", required=False, widget=_secret_input(),
                               help_text="From Friendbuy support or your account manager.")
     api_secret = forms.CharField(label="Merchant API secret", required=False, widget=_secret_input(),
-                                 help_text="Sent with the key to Friendbuy's /v1/authorization.")
+                                 help_text="Given to you with the API key; the app checks both with Friendbuy before saving.")
     webhook_secret = forms.CharField(
         label="Webhook Secret Key", required=False, widget=_secret_input(),
         help_text="The Secret Key shown beside the merchant ID; it signs Friendbuy's webhooks and callbacks.",

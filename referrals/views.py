@@ -10,10 +10,11 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from storefront.selectors import store_public_urls
-from storefront.session import store_user_required
+from storefront.session import error_page, store_user_required
 
 from . import selectors, services
 from .forms import FriendbuyConnectForm
+from .merchant_access import READ_ONLY_MESSAGE, can_manage, store_user_role
 
 APP_HOME = "app-home"
 
@@ -36,6 +37,10 @@ def _check(request: HttpRequest) -> HttpResponse:
 @store_user_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """GET/POST /app/: the store, its Friendbuy health, its inbound URLs and the Connect Friendbuy form."""
+    if request.method == "POST" and not can_manage(request.store_user):
+        # Every write on this page needs a role that may change settings; a read-only user only looks.
+        return error_page(request, status=403, title="You can view this page but not change it",
+                          message=READ_ONLY_MESSAGE)
     if request.method == "POST" and request.POST.get("action") == "check":
         return _check(request)
     if request.method == "POST" and request.POST.get("action") == "disconnect":
@@ -59,4 +64,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/dashboard.html", {
         "store": request.store, "store_user": request.store_user, "connection": connection, "form": form,
         "urls": store_public_urls(store=request.store),
+        "can_manage": can_manage(request.store_user), "role": store_user_role(request.store_user),
     })

@@ -205,3 +205,22 @@ def test_install_registers_webhooks_and_connecting_installs_scripts_disconnectin
     assert not FriendbuyConnection.objects.filter(store=store).exists()
     assert not InstalledScript.objects.filter(store=store).exists()
     assert FakeScript.objects.filter(store__store_hash="provision1").count() == 0
+
+
+def test_read_only_store_user_sees_the_page_but_every_write_is_refused(client, installed_store, load_app,
+                                                                      friendbuy_merchant):
+    # A non-owner the store owner let open the app: the page shows, the forms don't, and posts are 403.
+    load_app(user_id=999, user_email="clerk@example.com")
+    html = client.get("/app/").content.decode()
+    assert "Store user (view only)" in html and "Disconnect Friendbuy" not in html
+    response = _connect(client, friendbuy_merchant)
+    assert response.status_code == 403
+    assert not FriendbuyConnection.objects.exists()
+    assert client.post("/app/", {"action": "disconnect"}).status_code == 403
+
+
+def test_disconnect_is_confirmed_in_the_page_not_by_the_browser(client, installed_store, friendbuy_merchant):
+    _connect(client, friendbuy_merchant)
+    html = client.get("/app/").content.decode()
+    assert "confirm(" not in html
+    assert 'class="confirm"' in html and "Yes, disconnect" in html and "Store owner" in html
