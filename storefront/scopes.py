@@ -8,7 +8,7 @@ What is deliberately **not** requested:
 - `store_content_checkout` (Checkout Content): every script goes on `storefront` or `order_confirmation`
   pages, which need only `store_v2_content`; `all_pages` and `checkout` would need this scope and a
   Marketplace security assessment, and every script on the checkout page an SRI hash (PCI DSS 4.0 6.4.3).
-- write access to orders or customers: the app only reads them (re-fetched after each webhook).
+- write access to orders: the app only reads them (re-fetched after each webhook).
 - Webhooks (`/v3/hooks`) and the storefront's current-customer JWT need no scope.
 
 A `modify` scope also grants its `read_only` twin, so one entry per resource is enough.
@@ -21,7 +21,8 @@ APP_SCOPES: dict[str, str] = {
     "once, answer the reward validation callback, backfill and reconcile",
     "store_v2_transactions_read_only": "read order transactions and refunds (when an order is paid, what was "
     "refunded)",
-    "store_v2_customers_read_only": "read customers for sign-ups, updates and to confirm a deletion before erasing",
+    "store_v2_customers": "read customers for sign-ups, updates and to confirm a deletion before erasing; "
+    "deposit and remove store credit rewards and move loyalty tiers into customer groups",
     "store_v2_marketing": "create the reward coupon promotions and their one-time codes, disable revoked codes",
     "store_v2_content": "install the storefront scripts (visibility `storefront` and `order_confirmation` only)",
     "store_v2_information_read_only": "read the store's URL and default channel (the widget API's CORS origins)",

@@ -12,7 +12,7 @@ class StoreFactory(factory.django.DjangoModelFactory):
 
     store_hash = factory.Sequence(lambda n: f"store{n:04d}")
     status = Store.Status.INSTALLED
-    scopes = "store_v2_orders_read_only store_v2_customers_read_only store_v2_marketing store_v2_content"
+    scopes = "store_v2_orders_read_only store_v2_customers store_v2_marketing store_v2_content"
     access_token = factory.Sequence(lambda n: f"token-{n:04d}-abcdefghijklmnop")
     owner_bc_user_id = 1
     owner_email = factory.LazyAttribute(lambda o: f"owner@{o.store_hash}.example")
