@@ -564,6 +564,57 @@ class BigCommerceClient:
         except BigCommerceNotFound:
             return None
 
+    # store information v2, channels and sites v3
+
+    def get_store_information(self) -> dict:
+        """GET /v2/store: secure_url, domain, default_channel_id, features… (store_information.v2.yml)."""
+        return self._v2("GET", "/store")
+
+    def iter_channels(self, *, types: tuple[str, ...] = (), statuses: tuple[str, ...] = ()) -> Iterator[dict]:
+        """The store's channels (channel 1 is always there), filtered by `type:in` and `status:in`."""
+        params: dict[str, Any] = {}
+        if types:
+            params["type:in"] = ",".join(types)
+        if statuses:
+            params["status:in"] = ",".join(statuses)
+        return self.iter_v3("/channels", params=params)
+
+    def get_channel(self, channel_id: int) -> dict | None:
+        """One channel, or None when the store has no such channel (404)."""
+        try:
+            return self._v3("GET", f"/channels/{int(channel_id)}")
+        except BigCommerceNotFound:
+            return None
+
+    def get_channel_site(self, channel_id: int) -> dict | None:
+        """The channel's site (url, urls[] by type), or None when it has none (404)."""
+        try:
+            return self._v3("GET", f"/channels/{int(channel_id)}/site")
+        except BigCommerceNotFound:
+            return None
+
+    def iter_sites(self, *, channel_ids: list[int] | None = None, limit: int = V3_MAX_LIMIT) -> Iterator[dict]:
+        """Sites of the given channels (all when None). /sites pages by meta.pagination offset, limit and
+        total_items (sites.v3.yml `Meta`), not by current_page/total_pages like the other v3 lists."""
+        params: dict[str, Any] = {"limit": limit}
+        if channel_ids is not None:
+            if not channel_ids:
+                return
+            params["channel_id:in"] = ",".join(str(int(i)) for i in channel_ids)
+        page = 1
+        while True:
+            response = self.request("GET", "/v3/sites", params={**params, "page": page})
+            if response.status_code == 204:
+                return
+            body = _parse(response) or {}
+            items = body.get("data") or []
+            yield from items
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            seen = int(pagination.get("offset") or (page - 1) * limit) + len(items)
+            if not items or len(items) < limit or seen >= int(pagination.get("total_items") or 0):
+                return
+            page += 1
+
     # hooks v3
 
     def list_hooks(self) -> list[dict]:

@@ -10,6 +10,7 @@ from storefront.bigcommerce import BigCommerceClient
 from storefront.http import HttpTransport, RetryPolicy
 from storefront.services import outbound_call_record
 from tests.factories import StoreFactory
+from tests.openapi_check import SPECS, SPECS_MISSING, specs_available
 
 
 class CapturingAdapter(BaseAdapter):
@@ -67,6 +68,14 @@ def bc_client_timed(bc_store, bc_sleeps, settings):
     return BigCommerceClient(
         store_hash=bc_store.store_hash, access_token=bc_store.access_token, transport=transport
     )
+
+
+@pytest.fixture
+def require_specs():
+    """Fails (never skips) a test that reads BigCommerce's OpenAPI files when they are missing: a checkout
+    without them must not pass its contract tests by not running them."""
+    if not specs_available(SPECS):
+        pytest.fail(SPECS_MISSING, pytrace=False)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,9 +25,43 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-# Where BigCommerce's OpenAPI files live beside the checkout (/work/shared/bigcommerce-specs/README.md).
-SPECS = Path("/work/shared/bigcommerce-specs")
-SPECS_MISSING = "BigCommerce OpenAPI specs are not available here"
+import jsonschema
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SPECS_ENV = "BIGCOMMERCE_SPECS_DIR"
+
+
+def _main_checkout(repo: Path) -> Path | None:
+    """The main checkout of a linked git worktree (its `.git` is a file naming the worktree's gitdir,
+    whose `commondir` is the main repository's .git), else None."""
+    marker = repo / ".git"
+    if not marker.is_file():
+        return None
+    text = marker.read_text().strip()
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = (repo / text.removeprefix("gitdir:").strip()).resolve()
+    common = gitdir / "commondir"
+    if not common.is_file():
+        return None
+    return (gitdir / common.read_text().strip()).resolve().parent
+
+
+def specs_candidates(repo: Path = REPO, environ: dict | None = None) -> list[Path]:
+    """Where BigCommerce's OpenAPI files are looked for, in order: $BIGCOMMERCE_SPECS_DIR when set (and
+    then only there), else `../shared/bigcommerce-specs` beside the checkout, and for a linked git worktree
+    beside its main checkout too (the files are never in the repository: README of that folder)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(SPECS_ENV):
+        return [Path(environ[SPECS_ENV]).expanduser().resolve()]
+    found = [(repo.parent / "shared" / "bigcommerce-specs").resolve()]
+    main = _main_checkout(repo)
+    if main is not None and main != repo:
+        found.append((main.parent / "shared" / "bigcommerce-specs").resolve())
+    return found
+
+
 REST_SPECS = (
     "orders.v2.oas2.yml",
     "marketing.v2.yml",
@@ -37,6 +72,22 @@ REST_SPECS = (
     "promotions.v3.yml",
     "scripts.v3.yml",
     "webhooks.v3.yml",
+    "store_information.v2.yml",
+    "channels.v3.yml",
+    "sites.v3.yml",
+)
+
+
+def locate_specs(candidates: list[Path]) -> Path:
+    """The first candidate holding every file of REST_SPECS (the first candidate when none does)."""
+    return next((c for c in candidates if all((c / name).exists() for name in REST_SPECS)), candidates[0])
+
+
+SPECS = locate_specs(specs_candidates())
+SPECS_MISSING = (
+    f"BigCommerce's OpenAPI files ({', '.join(REST_SPECS)}) are not in "
+    f"{' or '.join(str(c) for c in specs_candidates())}: put them beside the checkout "
+    f"(../shared/bigcommerce-specs) or set {SPECS_ENV}"
 )
 # oneOfs of BigCommerce's files that no request body can satisfy: every branch accepts every object
 # (nothing required, no discriminator, other properties allowed), so a right body is "valid under each
@@ -94,8 +145,6 @@ class Operation:
 
 @cache
 def load_spec(directory: Path, name: str) -> dict:
-    import yaml
-
     return yaml.safe_load((directory / name).read_text())
 
 
@@ -215,8 +264,6 @@ def _components(directory: Path, name: str) -> dict:
 
 
 def _validator(file: str, schema: dict, directory: Path):
-    import jsonschema
-
     # The components ride along in the root so the file's own "#/components/..." refs resolve.
     root = {"allOf": [_openapi_to_jsonschema(schema)], "components": _components(directory, file)}
     checker = jsonschema.FormatChecker()

@@ -15,10 +15,9 @@ from referrals.lifecycle import order_sync
 from referrals.models import Reward
 from sandbox.bigcommerce import world
 from storefront.clients import bigcommerce_for
-from tests.openapi_check import SPECS, SPECS_MISSING, specs_available
 from tests.test_bigcommerce_requests_conform import _report, bigcommerce_requests, checked  # noqa: F401
 
-pytestmark = pytest.mark.skipif(not specs_available(SPECS), reason=SPECS_MISSING)
+pytestmark = pytest.mark.usefixtures("require_specs")
 
 
 @pytest.mark.django_db

@@ -7,9 +7,13 @@ would refuse. The last tests feed the checker bad requests, so a silent checker 
 conforming app.
 """
 
+import os
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,17 +28,19 @@ from storefront.clients import bigcommerce_for
 from storefront.models import Store
 from tests.openapi_check import (
     AMBIGUOUS_ONE_OF,
+    REPO,
     SPECS,
-    SPECS_MISSING,
+    SPECS_ENV,
     CapturedRequest,
     check_request,
     load_spec,
+    locate_specs,
     resolve_pointer,
     schema_problems,
-    specs_available,
+    specs_candidates,
 )
 
-pytestmark = [pytest.mark.skipif(not specs_available(SPECS), reason=SPECS_MISSING), pytest.mark.usefixtures("bc_full_scope")]
+pytestmark = pytest.mark.usefixtures("require_specs", "bc_full_scope")
 
 API = "http://sandbox.test/sandbox/bigcommerce/stores/abc123"
 WITH_CONSIGNMENTS = "include=consignments.line_items&consignment_structure=object"
@@ -232,6 +238,74 @@ def test_client_calls_no_journey_makes_yet_conform_too(bc_store, bigcommerce_req
         "GET /customers/form-field-values (customers.v3.yml)", "GET /customers/attributes (customers.v3.yml)",
         "GET /customers/attribute-values (customers.v3.yml)",
     }
+
+
+@pytest.mark.django_db
+def test_store_information_channels_and_sites_requests_conform(bc_store, bigcommerce_requests):
+    """What the app reads to know a store's storefronts: /v2/store, /v3/channels (filtered and one by
+    id), each channel's site, and /v3/sites by channel, paged."""
+    client = bigcommerce_for(bc_store)
+    outlet, _ = world.create_channel(bc_store.store_hash, name="Outlet", site_url="https://outlet.example.com/",
+                                     notify=False)
+    world.create_channel(bc_store.store_hash, name="POS", type="pos", platform="square", notify=False)
+
+    info = client.get_store_information()
+    assert info["secure_url"].startswith("https://") and info["default_channel_id"] == 1
+    storefronts = list(client.iter_channels(types=("storefront",), statuses=("active", "prelaunch")))
+    assert [c["id"] for c in storefronts] == [1, outlet["id"]]
+    assert len(list(client.iter_channels())) == 3
+    assert client.get_channel(outlet["id"])["name"] == "Outlet"
+    assert client.get_channel(999) is None
+    assert client.get_channel_site(outlet["id"])["url"] == "https://outlet.example.com/"
+    sites = list(client.iter_sites(channel_ids=[1, outlet["id"]], limit=1))
+    assert [s["channel_id"] for s in sites] == [1, outlet["id"]]
+    assert list(client.iter_sites(channel_ids=[])) == []
+
+    found = checked(bigcommerce_requests)
+    assert not any(found.values()), "Requests that break BigCommerce's OpenAPI files:\n" + _report(found)
+    assert set(found) == {
+        "GET /store (store_information.v2.yml)", "GET /channels (channels.v3.yml)",
+        "GET /channels/{channel_id} (channels.v3.yml)", "GET /channels/{channel_id}/site (channels.v3.yml)",
+        "GET /sites (sites.v3.yml)",
+    }
+    assert sum(1 for r in bigcommerce_requests if "/v3/sites" in r.url) == 2  # paged by offset
+
+
+# --- where the files are looked for ----------------------------------------------------------------
+
+
+def test_specs_are_looked_for_beside_the_checkout_and_beside_a_worktrees_main_checkout(tmp_path):
+    main = tmp_path / "main"
+    (main / ".git" / "worktrees" / "wt1").mkdir(parents=True)
+    (main / ".git" / "worktrees" / "wt1" / "commondir").write_text("../..\n")
+    worktree = tmp_path / "elsewhere" / "wt1"
+    worktree.mkdir(parents=True)
+    (worktree / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt1'}\n")
+
+    assert specs_candidates(main, environ={}) == [tmp_path / "shared" / "bigcommerce-specs"]
+    assert specs_candidates(worktree, environ={}) == [
+        tmp_path / "elsewhere" / "shared" / "bigcommerce-specs", tmp_path / "shared" / "bigcommerce-specs"]
+    assert specs_candidates(worktree, environ={SPECS_ENV: str(tmp_path / "mine")}) == [tmp_path / "mine"]
+
+
+def test_the_first_folder_holding_every_file_is_used():
+    assert locate_specs([Path("/nowhere"), SPECS]) == SPECS
+    assert locate_specs([Path("/nowhere")]) == Path("/nowhere")
+
+
+def test_a_contract_test_fails_rather_than_skips_without_the_files(tmp_path):
+    """A checkout without the files must not pass its contract tests by not running them."""
+    # On SQLite in memory: the inner run must not touch this run's test database.
+    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, SPECS_ENV: str(tmp_path / "absent")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "tests/test_bigcommerce_requests_conform.py::test_checker_accepts_a_conforming_request"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ERROR tests/test_bigcommerce_requests_conform.py::test_checker_accepts" in result.stdout
+    assert "skipped" not in result.stdout
+    assert "OpenAPI files" in result.stdout and SPECS_ENV in result.stdout
 
 
 # --- the checker can fail -----------------------------------------------------------------------

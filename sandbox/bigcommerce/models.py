@@ -15,6 +15,9 @@ class FakeStore(models.Model):
     access_token = models.CharField(max_length=128, blank=True, help_text="The one token this fake accepts.")
     client_id = models.CharField(max_length=128, blank=True, help_text="The app the token belongs to.")
     scope = models.TextField(blank=True)
+    info = models.JSONField(
+        default=dict, blank=True, help_text="GET /v2/store fields that differ from the defaults (name, domain…)."
+    )
     next_order_id = models.PositiveIntegerField(default=100)
     next_line_id = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -182,3 +185,33 @@ class FakeGiftCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class FakeChannel(models.Model):
+    """A sales channel (channels.v3.yml ChannelWithoutCurrencies without id); channel 1 is the default
+    storefront every store has."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="channels")
+    channel_id = models.PositiveIntegerField()
+    data = models.JSONField(default=dict, help_text="ChannelWithoutCurrencies without id.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "channel_id"], name="sandbox_bc_uniq_channel")]
+
+    def __str__(self) -> str:
+        return f"channel {self.channel_id}"
+
+
+class FakeSite(models.Model):
+    """A channel's site (sites.v3.yml `_site` without id): its URL and typed URLs; the site id is the pk."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="sites")
+    channel_id = models.PositiveIntegerField()
+    data = models.JSONField(default=dict, help_text="_site without id and channel_id.")
+
+    class Meta:
+        # "each channel can have either zero or one sites" (channels.v3.yml site_Post).
+        constraints = [models.UniqueConstraint(fields=["store", "channel_id"], name="sandbox_bc_uniq_site")]
+
+    def __str__(self) -> str:
+        return str(self.data.get("url", self.pk))

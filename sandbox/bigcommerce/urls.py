@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     views_auth,
+    views_channels,
     views_customers,
     views_groups,
     views_hooks,
@@ -24,6 +25,7 @@ urlpatterns = [
     path(f"{v2}orders/<int:order_id>/coupons", views_orders.order_coupons),
     path(f"{v2}orders/<int:order_id>/shipping_addresses", views_orders.order_shipping_addresses),
     path(f"{v2}orders/<int:order_id>/shippingaddresses", views_orders.order_shipping_addresses),
+    path(f"{v2}store", views_channels.store_information),
     path(f"{v2}gift_certificates", gift_certificates.gift_certificates),
     path(f"{v2}gift_certificates/<int:certificate_id>", gift_certificates.gift_certificate_detail),
     path(f"{v3}orders/<int:order_id>/transactions", views_orders.order_transactions),
@@ -41,6 +43,10 @@ urlpatterns = [
     path(f"{v3}customers/attribute-values", views_groups.attribute_values),
     path(f"{v3}hooks", views_hooks.hooks),
     path(f"{v3}hooks/<int:hook_id>", views_hooks.hook_detail),
+    path(f"{v3}channels", views_channels.channels),
+    path(f"{v3}channels/<int:channel_id>", views_channels.channel_detail),
+    path(f"{v3}channels/<int:channel_id>/site", views_channels.channel_site),
+    path(f"{v3}sites", views_channels.sites),
     path(f"{v3}content/scripts", views_scripts.scripts),
     path(f"{v3}content/scripts/<str:script_uuid>", views_scripts.script_detail),
     path(f"{v3}promotions", views_promotions.promotions),

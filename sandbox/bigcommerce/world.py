@@ -24,7 +24,7 @@ from standardwebhooks.webhooks import Webhook
 from storefront.http import build_session
 from storefront.scopes import app_scope_string
 
-from . import credit, groups, state
+from . import channels, credit, groups, state
 from .models import (
     FakeCouponCode,
     FakeCustomer,
@@ -73,6 +73,48 @@ def create_store(
 
 def _store(store_hash: str) -> FakeStore:
     return FakeStore.objects.get(store_hash=store_hash)
+
+
+# --- store information, channels, sites ---------------------------------------------------------
+
+
+def set_store_information(store_hash: str, *, notify: bool = True, **fields) -> list[requests.Response]:
+    """Change GET /v2/store fields (e.g. secure_url and domain, for a store on its own domain; channel 1's
+    site follows secure_url), then deliver store/information/updated unless `notify` is False."""
+    store = create_store(store_hash)
+    store.info = {**(store.info or {}), **fields}
+    store.save(update_fields=["info"])
+    if "secure_url" in fields:
+        channels.ensure_default_channel(store)
+        channels.set_site(store, channel_id=channels.DEFAULT_CHANNEL_ID, url=fields["secure_url"])
+    return deliver_webhook(store_hash, scope="store/information/updated", data={"type": "store"}) if notify else []
+
+
+def create_channel(store_hash: str, *, name: str, type: str = "storefront", platform: str = "bigcommerce",
+                   status: str | None = None, site_url: str | None = None, notify: bool = True,
+                   **extra) -> tuple[dict, list[requests.Response]]:
+    """A merchant adds a channel (a storefront starts `prelaunch` unless `status` says otherwise), with a
+    site on `site_url` if given; store/channel/created is delivered unless `notify` is False."""
+    store = create_store(store_hash)
+    channel = channels.create_channel(store, name=name, type=type, platform=platform, status=status, **extra)
+    if site_url:
+        channels.set_site(store, channel_id=channel.channel_id, url=site_url)
+    responses = (deliver_webhook(store_hash, scope="store/channel/created",
+                                 data={"type": "channel", "id": channel.channel_id}) if notify else [])
+    return channels.channel_payload(channel), responses
+
+
+def update_channel(store_hash: str, channel_id: int, *, site_url: str | None = None, notify: bool = True,
+                   **fields) -> tuple[dict, list[requests.Response]]:
+    """Change a channel (status, name…) and/or move its site; store/channel/updated unless `notify` is False."""
+    store = create_store(store_hash)
+    channels.ensure_default_channel(store)
+    channel = channels.update_channel(store, channel_id, **fields)
+    if site_url:
+        channels.set_site(store, channel_id=channel_id, url=site_url)
+    responses = (deliver_webhook(store_hash, scope="store/channel/updated",
+                                 data={"type": "channel", "id": channel_id}) if notify else [])
+    return channels.channel_payload(channel), responses
 
 
 # --- customers ----------------------------------------------------------------------------------
