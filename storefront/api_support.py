@@ -3,7 +3,8 @@
 The widget API is called from storefront pages on the merchant's own domain. Its trust boundary:
 - the store is named by its opaque `public_id` (`X-Store-Id` header, or `?store=` so CORS preflights,
   which carry no custom header values, can be answered per store);
-- browsers may call it only from the store's own origins (Store.storefront_url and
+- browsers may call it only from the store's own origins (Store.storefront_url and its storefront
+  channels' site URLs, both read from BigCommerce by storefront.channels, and
   StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403;
 - bodies are capped (MAX_BODY_BYTES) and their nesting depth checked before parsing (BoundedJSONParser,
   through storefront.bounded_json); a body refused there is a 4xx recorded as a RejectedCall (bounded,
@@ -27,6 +28,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from .bounded_json import Body, BodyTooLarge, BoundedJSONError, json_parse
+from .channels import channel_origins
 from .client_ip import client_ip
 from .models import Store, StorefrontSettings
 from .rate_windows import rate_window_count
@@ -156,7 +158,8 @@ def store_for_public_id(public_id: str) -> Store | None:
         return memo[1]
     # Secrets are never needed here; deferring them skips two decryptions.
     store = (Store.objects.filter(public_id=public_id, status=Store.Status.INSTALLED)
-             .select_related("storefront_settings").defer("access_token", "webhook_secret").first())
+             .select_related("storefront_settings").prefetch_related("channels")
+             .defer("access_token", "webhook_secret").first())
     if len(_STORE_MEMO) >= STORE_MEMO_MAX:
         _STORE_MEMO.clear()
     _STORE_MEMO[public_id] = (now + STORE_MEMO_SECONDS, store)
@@ -183,8 +186,9 @@ def origin_of(url: str) -> str:
 
 
 def allowed_origins(store: Store) -> frozenset[str]:
-    """The store's own origins: its storefront URL and the extra ones in its StorefrontSettings."""
-    origins = {origin_of(store.storefront_url)}
+    """The store's own origins: its URL and its live storefront channels' site URLs, as read from
+    BigCommerce (storefront.channels), and the extra ones in its StorefrontSettings."""
+    origins = {origin_of(store.storefront_url), *(origin_of(url) for url in channel_origins(store=store))}
     row = settings_of(store)
     if row is not None:
         origins.update(origin_of(line) for line in row.allowed_origins.splitlines())
@@ -199,7 +203,8 @@ def any_store_allows(origin: str) -> bool:
     if cached is not None:
         return cached
     known = any(
-        origin in allowed_origins(store) for store in Store.objects.filter(status=Store.Status.INSTALLED)
+        origin in allowed_origins(store)
+        for store in Store.objects.filter(status=Store.Status.INSTALLED).prefetch_related("channels")
     )
     cache.set(key, known, ORIGINS_CACHE_SECONDS)
     return known

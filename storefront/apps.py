@@ -11,8 +11,14 @@ class StorefrontConfig(AppConfig):
     verbose_name = "BigCommerce stores"
 
     def ready(self) -> None:
+        from . import handlers
+        from .channels import CHANNEL_SCOPES, handle_channel_deliveries
         from .models import Store
         from .webhook_stores import forget_saved_store
+
+        # The store's URL and channels are read again when BigCommerce says they changed.
+        for scope in CHANNEL_SCOPES:
+            handlers.register_resource(scope, handle_channel_deliveries)
 
         # The webhook inbox remembers stores per process; a store saved here is read afresh at once.
         post_save.connect(forget_saved_store, sender=Store, dispatch_uid="webhook_stores_forget_saved")

@@ -68,6 +68,7 @@ from django.utils import timezone
 
 from .backoff import Backoff
 from .bigcommerce import BigCommerceNotFound
+from .channels import channels_sync
 from .clients import bigcommerce_for
 from .http import HttpError
 from .models import InstalledScript, Store, StorefrontChannel, StorefrontSettings
@@ -457,11 +458,17 @@ def _summary(rows: list[InstalledScript]) -> str:
 
 
 def scripts_check_all() -> dict[str, str]:
-    """The scheduled check: ensure every installed store's scripts; one failure doesn't stop the rest."""
+    """The scheduled check: read every installed store's channels again (a channel no webhook announced is
+    picked up here), then ensure its scripts; one failure doesn't stop the rest."""
     outcome: dict[str, str] = {}
     for store in Store.objects.filter(status=Store.Status.INSTALLED):
         if not store.access_token:
             continue
+        try:
+            channels_sync(store=store)
+        except HttpError as exc:
+            # The channels as last read still say where the scripts go.
+            logger.warning("Reading the channels of %s failed: %s", store.store_hash, exc)
         try:
             outcome[store.store_hash] = _summary(scripts_ensure(store=store))
         except Exception as exc:

@@ -243,16 +243,21 @@ def store_user_remove(*, claims: dict) -> StoreUser | None:
 
 
 def store_provision(*, store: Store) -> dict[str, str]:
-    """Register the store's webhooks and install its storefront scripts (after install, and on repair).
+    """Register the store's webhooks, read its URL and storefront channels, and install its storefront
+    scripts on each channel (after install, and on repair).
 
-    Each half is independent: a failure is logged and reported, and the scheduled repair jobs
-    (webhooks_repair_all, scripts_check_all) finish the job later.
+    Each part is independent: a failure is logged and reported, and the scheduled repair jobs
+    (webhooks_repair_all, scripts_check_all, which reads the channels again) finish the job later.
     """
+    from .channels import channels_sync
     from .scripts import scripts_ensure
     from .webhook_registration import webhooks_ensure
 
+    def channels(*, store: Store) -> tuple[int, ...]:
+        return channels_sync(store=store).channel_ids
+
     outcome = {}
-    for name, ensure in (("webhooks", webhooks_ensure), ("scripts", scripts_ensure)):
+    for name, ensure in (("webhooks", webhooks_ensure), ("channels", channels), ("scripts", scripts_ensure)):
         try:
             outcome[name] = f"{len(ensure(store=store))} in place"
         except HttpError as exc:

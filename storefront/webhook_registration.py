@@ -29,6 +29,10 @@ WEBHOOK_SCOPES = (
     "store/customer/updated",
     "store/customer/deleted",
     "store/subscriber/created",
+    # The store's URL and storefront channels (storefront.channels): CORS origins and scripts per channel.
+    "store/information/updated",
+    "store/channel/created",
+    "store/channel/updated",
 )
 
 

@@ -15,7 +15,8 @@ per process for a few seconds (webhook_stores).
 Answers. A non-2xx lowers the success ratio of the app's whole destination domain, and under 90 %
 BigCommerce blocklists every store's hooks (§2.4), so an authenticated call always gets 2xx with an
 empty body, even when we cannot use it (store uninstalled, body not JSON or nested too deep, unknown
-scope, no data.id, another store's producer): it is recorded as rejected with its reason. Otherwise:
+scope, no data.id where the scope has one, another store's producer): it is recorded as rejected with its
+reason. `store/information/updated` carries no data.id; its resource id is `store@<created_at>`. Otherwise:
 - 401: a signature that is present but bad, partial or stale (even if the secret header matches), or
   a missing or wrong secret header;
 - 404: an unknown public id without a valid signature (nothing says who sent it). With a valid
@@ -53,6 +54,8 @@ from .webhook_stores import WebhookStore, webhook_store_get
 SECRET_HEADER = "X-Webhook-Secret"
 MAX_BODY_BYTES = 1024 * 1024
 WRONG_SECRET = "Missing or wrong webhook secret."
+# Scopes whose payload names no resource (webhooks.v3.yml store_information_updated: data is {type: store}).
+SCOPES_WITHOUT_ID = frozenset({"store/information/updated"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ def _validate(payload: object, store: WebhookStore) -> tuple[str, str, str] | st
         return f"Unknown scope {scope[:100]!r}."
     data = payload.get("data")
     resource_id = data.get("id") if isinstance(data, dict) else None
+    if scope in SCOPES_WITHOUT_ID and resource_id is None and isinstance(data, dict):
+        # `{"type": "store"}` only, so its hash is the same for every event: the event's time tells
+        # one change from the next (a retry of the same event keeps it).
+        created_at = payload.get("created_at")
+        resource_id = f"{data.get('type') or 'store'}@{created_at if isinstance(created_at, int) else ''}"
     if (
         isinstance(resource_id, bool)
         or not isinstance(resource_id, int | str)

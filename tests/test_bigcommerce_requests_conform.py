@@ -70,6 +70,9 @@ JOURNEY_OPERATIONS = {
     "POST /promotions/{promotion_id}/codegen (promotions.v3.yml)",
     "GET /promotions/codes (promotions.v3.yml)",
     "DELETE /promotions/{promotion_id}/codes/{code_id} (promotions.v3.yml)",
+    "GET /store (store_information.v2.yml)",
+    "GET /channels (channels.v3.yml)",
+    "GET /sites (sites.v3.yml)",
 }
 
 

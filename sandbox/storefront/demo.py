@@ -3,11 +3,15 @@ origin allowed by the widget API, a default campaign, and the two demo shoppers 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.urls import reverse
 
+from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
 from storefront.api_support import forget_stores, origin_of
+from storefront.channels import channels_sync
 from storefront.models import Store, StorefrontSettings
 from storefront.scripts import scripts_ensure
 
@@ -24,9 +28,11 @@ def prepare_demo_storefront(*, store: Store) -> dict:
     row.allowed_origins = "\n".join([*origins, *([origin] if origin not in origins else [])]) + "\n"
     row.default_campaign_id = row.default_campaign_id or campaign_id
     row.save(update_fields=["allowed_origins", "default_campaign_id", "updated_at"])
-    if store.storefront_url != origin:
-        store.storefront_url = origin
-        store.save(update_fields=["storefront_url"])
+    # The demo storefront is served from the app's own origin: the fake BigCommerce says that is the
+    # store's URL (and its default channel's site), and the app reads it from there as on a real store.
+    bc_world.set_store_information(store.store_hash, secure_url=origin, domain=urlsplit(origin).netloc,
+                                   notify=False)
+    channels_sync(store=store)
     installed = scripts_ensure(store=store)
     forget_stores()  # this process may have cached the store's origins before the change
     people = demo_shoppers(store_hash=store.store_hash)
