@@ -5,7 +5,9 @@ The widget API is called from storefront pages on the merchant's own domain. Its
   which carry no custom header values, can be answered per store);
 - browsers may call it only from the store's own origins (Store.storefront_url and its storefront
   channels' site URLs, both read from BigCommerce by storefront.channels, and
-  StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403;
+  StorefrontSettings.allowed_origins). Other origins get no CORS headers, and their writes a 403. A
+  preflight (OPTIONS) is answered before and without authentication, with the endpoint's own methods
+  and request headers (StorefrontAPIView.cors_methods / cors_request_headers), Max-Age and Vary: Origin;
 - bodies are capped (MAX_BODY_BYTES) and their nesting depth checked before parsing (BoundedJSONParser,
   through storefront.bounded_json); a body refused there is a 4xx recorded as a RejectedCall (bounded,
   limited per IP); every request is throttled per client IP and per store through the Django cache (in
@@ -37,8 +39,8 @@ from .rejections import rejected_call_record
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Store-Id"
-ALLOWED_METHODS = "GET, POST, OPTIONS"
+# A preflight is answered per endpoint: its own methods, and only the request headers it reads.
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREFLIGHT_MAX_AGE = "600"
 ORIGINS_CACHE_SECONDS = 60
 STORE_HEADER = "HTTP_X_STORE_ID"
@@ -210,15 +212,19 @@ def any_store_allows(origin: str) -> bool:
     return known
 
 
-def cors_headers(origin: str) -> dict[str, str]:
-    # No Allow-Credentials: the API authenticates with a bearer JWT, never with storefront cookies.
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": ALLOWED_METHODS,
-        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-        "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
-        "Vary": "Origin",
-    }
+def cors_headers(origin: str, *, methods: tuple[str, ...] = (), headers: tuple[str, ...] = ()) -> dict[str, str]:
+    """The CORS headers for an allowed origin: on a preflight (`methods` given) also what the endpoint
+    accepts and how long the browser may remember it; on the actual response only the origin.
+
+    No Allow-Credentials: the API authenticates with a bearer JWT, never with storefront cookies.
+    """
+    found = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    if methods:
+        found["Access-Control-Allow-Methods"] = ", ".join(methods)
+        if headers:
+            found["Access-Control-Allow-Headers"] = ", ".join(headers)
+        found["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return found
 
 
 # --- throttles ----------------------------------------------------------------------------------
@@ -345,6 +351,28 @@ class StorefrontAPIView(APIView):
                              reason=str(exc.detail), body=body)
         raise exc
 
+    def perform_authentication(self, request):
+        # A CORS preflight carries no credentials (Fetch standard: no Authorization header), so it is
+        # answered before, and without, authentication; the actual request is authenticated as usual.
+        if request.method != "OPTIONS":
+            super().perform_authentication(request)
+
+    def check_permissions(self, request):
+        if request.method != "OPTIONS":
+            super().check_permissions(request)
+
+    def cors_methods(self) -> tuple[str, ...]:
+        """The methods this endpoint answers (what its preflight allows)."""
+        return tuple(method for method in CORS_METHODS if hasattr(self, method.lower()))
+
+    def cors_request_headers(self) -> tuple[str, ...]:
+        """The request headers this endpoint reads: the shopper's JWT (Authorization) when it authenticates,
+        Content-Type when it takes a JSON body, and X-Store-Id always."""
+        names = ["Authorization"] if self.authentication_classes else []
+        if any(method in self.write_methods for method in self.cors_methods()):
+            names.append("Content-Type")
+        return (*names, "X-Store-Id")
+
     def check_throttles(self, request):
         # Throttle once, before authentication (a flood of forged JWTs is throttled too); DRF's own call
         # from initial() is then a no-op.
@@ -378,10 +406,10 @@ class StorefrontAPIView(APIView):
         origin = origin_of(request.META.get("HTTP_ORIGIN", ""))
         if origin:
             store = getattr(request, "store", None) or store_for_public_id(public_id_from(request))
-            if (store is not None and origin in allowed_origins(store)) or (
-                store is None and request.method == "OPTIONS" and response.status_code == 204
-            ):
-                for header, value in cors_headers(origin).items():
+            preflight = request.method == "OPTIONS" and response.status_code == 204
+            if (store is not None and origin in allowed_origins(store)) or (store is None and preflight):
+                extra = {"methods": self.cors_methods(), "headers": self.cors_request_headers()} if preflight else {}
+                for header, value in cors_headers(origin, **extra).items():
                     response[header] = value
         return response
 
