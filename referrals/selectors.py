@@ -5,7 +5,7 @@ from typing import Any
 from storefront.bigcommerce import BigCommerceError
 from storefront.clients import bigcommerce_for
 from storefront.http import HttpError
-from storefront.models import Store
+from storefront.models import InstalledScript, Store, StorefrontChannel
 from storefront.selectors import store_public_urls
 
 from .models import FriendbuyConnection
@@ -43,6 +43,20 @@ def store_status(*, store: Store) -> dict[str, Any]:
         "friendbuy_last_checked_at": _iso(connection.last_checked_at) if connection else None,
         "friendbuy_last_error": connection.last_error if connection else None,
         **urls,
+        "storefront_url": store.storefront_url,
+        # As last read from BigCommerce (storefront.channels): where the scripts go, which origins CORS allows.
+        "channels": [
+            {"id": c.channel_id, "name": c.name, "type": c.type, "platform": c.platform, "status": c.status,
+             "default": c.is_default, "takes_scripts": c.takes_scripts,
+             "urls": sorted({u["url"] for u in c.urls or [] if isinstance(u, dict) and u.get("url")}),
+             "synced_at": _iso(c.synced_at)}
+            for c in StorefrontChannel.objects.filter(store=store)
+        ],
+        # The installer's scripts that are not in place (failed with the reason, or past the 10-script limit).
+        "scripts_not_installed": [
+            {"name": row.name, "channel_id": row.channel_id, "status": row.status, "last_error": row.last_error}
+            for row in InstalledScript.objects.filter(store=store).exclude(status=InstalledScript.Status.INSTALLED)
+        ],
         "webhooks": [],
         "scripts": [],
         "errors": [],
@@ -62,10 +76,15 @@ def store_status(*, store: Store) -> dict[str, Any]:
         logger.warning("store_status %s: webhooks unreadable: %s", store.store_hash, exc)
         status["errors"].append(f"BigCommerce webhooks: {exc}")
     try:
+        # Each script on its own: BigCommerce's record, with the installer's outcome for it when it is ours.
+        tracked = {row.bc_uuid: row for row in InstalledScript.objects.filter(store=store) if row.bc_uuid}
         status["scripts"] = [
-            {"name": script.get("name"), "enabled": bool(script.get("enabled")), "uuid": script.get("uuid")}
+            {"name": script.get("name"), "enabled": bool(script.get("enabled")), "uuid": script.get("uuid"),
+             "channel_id": script.get("channel_id"),
+             "install_status": tracked[script["uuid"]].status if script.get("uuid") in tracked else None}
             for script in client.list_scripts()
         ]
+
     except (BigCommerceError, HttpError) as exc:
         logger.warning("store_status %s: scripts unreadable: %s", store.store_hash, exc)
         status["errors"].append(f"BigCommerce scripts: {exc}")

@@ -2,7 +2,11 @@
 store/information/updated and the channel webhooks and by the scheduled check; scripts on every live
 storefront channel, each channel's reported on its own; the widget API's CORS origins follow."""
 
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
@@ -128,3 +132,23 @@ def test_a_channel_read_that_fails_is_retried_and_keeps_what_was_known(synced_st
     (delivery,) = WebhookDelivery.objects.filter(store=synced_store, scope="store/channel/created")
     assert delivery.status == WebhookDelivery.Status.FAILED and delivery.next_attempt_at is not None
     assert list(StorefrontChannel.objects.filter(store=synced_store).values_list("channel_id", flat=True)) == [1]
+
+
+def test_store_status_shows_the_channels_and_each_script_s_channel_and_outcome(synced_store):
+    channel, _ = bc_world.create_channel(synced_store.store_hash, name="Outlet", site_url=OUTLET, notify=False)
+    channels_sync(store=synced_store)
+    faults.inject(service="bigcommerce", method="POST", path_contains="/content/scripts", status=422, times=1)
+    scripts_ensure(store=synced_store)
+    out = StringIO()
+    call_command("store_status", synced_store.store_hash, "--json", stdout=out)
+    status = json.loads(out.getvalue())
+    assert status["storefront_url"] == synced_store.storefront_url
+    assert [(c["id"], c["takes_scripts"], c["urls"]) for c in status["channels"]] == [
+        (1, True, [synced_store.storefront_url]), (channel["id"], True, [OUTLET])]
+    assert sorted({s["channel_id"] for s in status["scripts"]}) == [1, channel["id"]]
+    assert {s["install_status"] for s in status["scripts"]} == {"installed"} and len(status["scripts"]) == 5
+    (failed,) = status["scripts_not_installed"]
+    assert failed["channel_id"] == channel["id"] and failed["status"] == "failed" and "422" in failed["last_error"]
+    text = StringIO()
+    call_command("store_status", synced_store.store_hash, stdout=text)
+    assert f"on channel {channel['id']}" in text.getvalue() and "Channels (2):" in text.getvalue()

@@ -43,8 +43,18 @@ class Command(BaseCommand):
         write(f"Webhooks ({len(status['webhooks'])}):")
         for hook in status["webhooks"]:
             write(f"  {'active  ' if hook['active'] else 'inactive'} {hook['scope']}")
+        write(f"Storefront URL: {status['storefront_url'] or 'unknown'}")
+        write(f"Channels ({len(status['channels'])}):")
+        for channel in status["channels"]:
+            scripts = "scripts" if channel["takes_scripts"] else "no scripts"
+            write(f"  {channel['id']} {channel['name']} ({channel['type']}, {channel['status']}, {scripts}) "
+                  f"{' '.join(channel['urls'])}")
         write(f"Scripts ({len(status['scripts'])}):")
         for script in status["scripts"]:
-            write(f"  {'enabled ' if script['enabled'] else 'disabled'} {script['name']} ({script['uuid']})")
+            write(f"  {'enabled ' if script['enabled'] else 'disabled'} {script['name']} on channel "
+                  f"{script['channel_id']} ({script['uuid']})")
+        for row in status["scripts_not_installed"]:
+            write(self.style.WARNING(f"  {row['status']} {row['name']} on channel {row['channel_id']}: "
+                                     f"{row['last_error']}"))
         for error in status["errors"]:
             write(self.style.WARNING(f"! {error}"))
