@@ -92,7 +92,7 @@ def main() -> int:
 
 
 def _run(args) -> int:
-    from referrals.lifecycle import orders_backfill
+    from referrals.orders.backfill import orders_backfill
 
     store, _ = make_store()
     created_at = time.perf_counter()

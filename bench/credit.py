@@ -1,7 +1,7 @@
 """Benchmark: store credit deposits per second for one worker, against its same-run floor.
 
 One process is one worker: it applies N deposits one after another, each through the ledger
-(referrals.store_credit: the entry, the lease, the recovery check, the read, the intent, the PUT, the
+(referrals.rewards.store_credit: the entry, the lease, the recovery check, the read, the intent, the PUT, the
 commit) and, separately, N whole credit rewards through reward_issue (the customer lookup as well). The
 floor, measured in the same run with the same client and call log, is the BigCommerce calls alone: the
 GET of the customer's store credit and the PUT of the new value, nothing else. The ratio deposit/floor
@@ -35,8 +35,8 @@ def main() -> int:
     setup_django()
 
     from referrals.models import Reward, StoreCreditEntry
-    from referrals.rewards import reward_issue
-    from referrals.store_credit import store_credit_apply, store_credit_entry_open
+    from referrals.rewards.issue import reward_issue
+    from referrals.rewards.store_credit import store_credit_apply, store_credit_entry_open
     from sandbox.bigcommerce import world as bc
     from storefront.clients import bigcommerce_for
 

@@ -69,7 +69,6 @@ def run(args) -> int:
     from fraud.models import Assessment, Signal
     from fraud.services import assessment_run
     from fraud.subjects import Person, Subject
-    from referrals import fraud_hooks  # noqa: F401  (registers the email normaliser, as at start-up)
 
     store, _ = make_store(connected=False, store_hash="benchfraud")
     started = time.perf_counter()

@@ -70,9 +70,9 @@ def main() -> int:
     port = free_port()
     os.environ["BENCH_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
     setup_django()
-    from referrals.clients import friendbuy_for
-    from referrals.lifecycle import order_sync
+    from referrals.friendbuy.clients import friendbuy_for
     from referrals.models import FriendbuyConnection, OutboxEvent
+    from referrals.orders.sync import order_sync
     from sandbox.bigcommerce import world
     from storefront.clients import bigcommerce_for
     from storefront.services import outbound_calls_batched

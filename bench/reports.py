@@ -38,10 +38,10 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from referrals import reporting
     from referrals.models import OrderSnapshot
-    from referrals.report_rollup import reports_refresh, reports_rollup
-    from referrals.report_views import report_context, report_csv
+    from referrals.reporting import selectors as reporting
+    from referrals.reporting.rollup import reports_refresh, reports_rollup
+    from referrals.reporting.views import report_context, report_csv
 
     pk = OrderSnapshot.objects.filter(store=store).values_list("pk", flat=True).first()
     baseline = time_each(lambda _: OrderSnapshot.objects.get(pk=pk), range(50), scale=1)

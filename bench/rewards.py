@@ -38,8 +38,8 @@ def main() -> int:
     call_command("migrate", verbosity=0)
 
     from coupons.models import CouponCode
-    from referrals.lifecycle import order_sync
     from referrals.models import FriendbuyConnection
+    from referrals.orders.sync import order_sync
     from sandbox.bigcommerce import world as bc
     from sandbox.friendbuy import world as fb
     from storefront.clients import bigcommerce_for

@@ -117,8 +117,8 @@ def sample_keys(store, n: int) -> dict[str, list[str]]:
 
 def lookup(term: str, store_id: int) -> int:
     """What the lookup page does: search, then (first match) the whole file and its diagnosis."""
-    from referrals.diagnosis import diagnose
-    from referrals.support_selectors import customer_file, support_search
+    from referrals.support.diagnosis import diagnose
+    from referrals.support.selectors import customer_file, support_search
 
     matches = support_search(query=term, store_id=store_id)
     if not matches:

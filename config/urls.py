@@ -7,13 +7,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("storefront.urls")),
-    path("", include("referrals.urls")),
-    path("api/storefront/v1/", include("referrals.api_urls")),
+    path("", include("referrals.merchant.urls")),
+    path("api/storefront/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("storefront.webhook_urls")),
-    path("", include("referrals.reward_urls")),
-    path("", include("referrals.report_urls")),
+    path("", include("referrals.inbox.urls")),
+    path("", include("referrals.reporting.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

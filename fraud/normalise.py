@@ -1,7 +1,7 @@
 """Normalising what shoppers type so that two spellings of one thing match (fraud matching only).
 
 Normalised values are for comparison, never identity: the raw email stays the shopper's identity
-and is what Friendbuy receives. Email normalisation itself belongs to `referrals.identity`
+and is what Friendbuy receives. Email normalisation itself belongs to `referrals.orders.identity`
 (guest ids depend on it); `fraud` must not import `referrals`, so referrals registers its normaliser
 here at start-up (`register_email_normalizer`), the same explicit-registry pattern storefront uses
 for webhook handlers. Until one is registered we fall back to trim + lower-case.
@@ -31,7 +31,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def register_email_normalizer(normalizer: Callable[[str | None], str]) -> None:
-    """Called once at start-up by the app that owns email identity (referrals.identity.normalize_email)."""
+    """Called once at start-up by the app that owns email identity (referrals.orders.identity.normalize_email)."""
     global _email_normalizer
     _email_normalizer = normalizer
 

@@ -1,4 +1,4 @@
-"""Django signals fraud sends. `referrals.fraud_hooks` listens (fraud does not know who acts on them)."""
+"""Django signals fraud sends. `referrals.screening` listens (fraud does not know who acts on them)."""
 from django.dispatch import Signal
 
 # Sent with assessment=<Assessment> when a held item is decided later (by staff or the auto-decision),

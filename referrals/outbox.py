@@ -24,12 +24,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from referrals.friendbuy.client import FriendbuyError
+from referrals.friendbuy.clients import friendbuy_for
 from storefront.backoff import Backoff
 from storefront.queueing import task_enqueue_on_commit
 from storefront.redaction import scrubbing
 
-from .clients import friendbuy_for
-from .friendbuy import FriendbuyError
 from .models import FriendbuyConnection, OutboxEvent
 
 logger = logging.getLogger(__name__)

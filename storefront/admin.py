@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from . import (  # noqa: F401  (register their admins; autodiscover only imports this module)
     admin_scheduler,
+    admin_scripts,
     admin_webhooks,
 )
 from .admin_base import ActionPermissionsMixin, NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline

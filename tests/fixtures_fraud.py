@@ -7,7 +7,7 @@ import pytest
 from fraud import normalise
 from fraud.models import Assessment
 from fraud.subjects import Person, Subject
-from referrals.identity import normalize_email
+from referrals.orders.identity import normalize_email
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def staff_client(client, django_user_model):
 
 
 def person(*, email="", customer_id="", ip="", ua="", device="", address=None, shipping=None, payment="") -> Person:
-    """A Person as referrals.fraud_hooks builds it (same email normaliser, same address hashing)."""
+    """A Person as referrals.screening builds it (same email normaliser, same address hashing)."""
     key = customer_id or (f"guest-{normalize_email(email)}" if email else "")
     shipping = shipping if shipping is not None else address
     return Person(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from referrals.clients import friendbuy_for
+from referrals.friendbuy.clients import friendbuy_for
 from sandbox.friendbuy import world
 from tests.factories import FriendbuyConnectionFactory
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 
 from coupons.models import CouponCode, CouponTemplate, Promotion, Redemption
 from fraud.models import Assessment
-from referrals.identity import identity_upsert, normalize_email
+from referrals.admin.roles import AUDITOR_GROUP, SUPPORT_GROUP, roles_setup
 from referrals.models import (
     AttributionCapture,
     FriendbuyConnection,
@@ -23,7 +23,7 @@ from referrals.models import (
     Reward,
     RewardTransition,
 )
-from referrals.roles import AUDITOR_GROUP, SUPPORT_GROUP, roles_setup
+from referrals.orders.identity import identity_upsert, normalize_email
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
 from tests.factories import StoreFactory

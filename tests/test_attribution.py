@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from referrals.attribution import (
+from referrals.attribution.services import (
     AttributionInfo,
     attribution_for_customer,
     attribution_for_order,

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from referrals.lifecycle import orders_reconcile
 from referrals.models import OrderSnapshot, OutboxEvent, ReconciliationRun
+from referrals.orders.reconciliation import orders_reconcile
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
 

@@ -11,8 +11,8 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
-from referrals.lifecycle import order_sync
 from referrals.models import Reward
+from referrals.orders.sync import order_sync
 from sandbox.bigcommerce import world
 from storefront.clients import bigcommerce_for
 from tests.test_bigcommerce_requests_conform import _report, bigcommerce_requests, checked  # noqa: F401

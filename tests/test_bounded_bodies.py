@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from referrals.friendbuy.signatures import SIGNATURE_HEADER, friendbuy_signature
 from referrals.models import FriendbuyDelivery, ValidationCallback
-from referrals.signatures import SIGNATURE_HEADER, friendbuy_signature
 from storefront.bounded_json import BodyTooDeep, BoundedJSONError, json_depth, json_parse
 from storefront.models import RejectedCall, WebhookDelivery
 

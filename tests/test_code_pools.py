@@ -8,8 +8,8 @@ from django.core.management import call_command
 from coupons.models import CodePool, CouponCode
 from coupons.selectors import pool_counts, pools_low_on_codes
 from coupons.tasks.housekeeping import pool_refill_task
-from referrals.lifecycle import order_sync
 from referrals.models import Reward
+from referrals.orders.sync import order_sync
 from sandbox.bigcommerce import world as bc
 from sandbox.bigcommerce.models import FakeCouponCode, FakePromotion
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from referrals.lifecycle import order_sync
 from referrals.models import CreditSettings, Reward, RewardFulfilment, StoreCreditAccount, StoreCreditEntry
-from referrals.rewards import reward_issue
-from referrals.support_selectors import customer_file
+from referrals.orders.sync import order_sync
+from referrals.rewards.issue import reward_issue
+from referrals.support.selectors import customer_file
 from sandbox.bigcommerce import world as bc
 from sandbox.bigcommerce.models import FakeGiftCertificate
 from sandbox.friendbuy import world as fb

@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from referrals import friendbuy_webhooks
+from referrals.earning.send import LOYALTY_MAX_ATTEMPTS
+from referrals.inbox import process as inbox_process
+from referrals.inbox.process import _process_item, deliveries_retry_due
 from referrals.models import FriendbuyDelivery, FriendbuyWebhookItem, LoyaltyEvent, OutboxEvent, Reward
-from referrals.rewards import LOYALTY_MAX_ATTEMPTS
 from referrals.tasks import rewards as reward_tasks
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
@@ -161,7 +162,7 @@ def test_processing_that_never_finishes_is_dead_lettered_not_swept_forever(lc_st
 @pytest.fixture
 def crashing_items(monkeypatch):
     """The first `n` item runs crash (as a bug or a lost database connection would), the rest succeed."""
-    real = friendbuy_webhooks._process_item
+    real = _process_item
     state = {"left": 0}
 
     def process(*args):
@@ -170,7 +171,7 @@ def crashing_items(monkeypatch):
             raise RuntimeError("database connection lost")
         return real(*args)
 
-    monkeypatch.setattr(friendbuy_webhooks, "_process_item", process)
+    monkeypatch.setattr(inbox_process, "_process_item", process)
 
     def arm(n):
         state["left"] = n
@@ -185,11 +186,11 @@ def test_a_friendbuy_delivery_failing_twice_is_retried_and_processed_once(friend
     delivery = FriendbuyDelivery.objects.get()
     assert delivery.status == "failed" and delivery.attempts == 1
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=29)
-    assert friendbuy_webhooks.deliveries_retry_due() == 0
+    assert deliveries_retry_due() == 0
 
     for expected in ("failed", "processed"):
         _due(FriendbuyDelivery)
-        assert friendbuy_webhooks.deliveries_retry_due() == 1
+        assert deliveries_retry_due() == 1
         delivery.refresh_from_db()
         assert delivery.status == expected
     assert delivery.attempts == 3 and delivery.next_attempt_at is None
@@ -201,7 +202,7 @@ def test_a_friendbuy_delivery_failing_twice_is_retried_and_processed_once(friend
 def test_a_friendbuy_delivery_failing_forever_becomes_a_dead_letter_then_replays(
     friendbuy, crashing_items, monkeypatch, superuser_client
 ):
-    monkeypatch.setattr(friendbuy_webhooks, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(inbox_process, "MAX_ATTEMPTS", 3)
     crashing_items(1_000)
     friendbuy.reward(amount="10.00")
     for _ in range(5):
@@ -226,7 +227,7 @@ def test_a_friendbuy_delivery_failing_forever_becomes_a_dead_letter_then_replays
 
 
 def test_the_replay_command_processes_dead_friendbuy_deliveries(friendbuy, crashing_items, monkeypatch):
-    monkeypatch.setattr(friendbuy_webhooks, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(inbox_process, "MAX_ATTEMPTS", 1)
     crashing_items(1)
     friendbuy.reward(amount="10.00")
     assert FriendbuyDelivery.objects.get().status == "dead"
@@ -242,10 +243,10 @@ def test_a_verified_friendbuy_delivery_whose_processing_was_never_queued_is_swep
     friendbuy.reward(amount="10.00")
     delivery = FriendbuyDelivery.objects.get()
     assert delivery.status == "received"
-    assert friendbuy_webhooks.deliveries_retry_due() == 0  # may merely be queued behind others
+    assert deliveries_retry_due() == 0  # may merely be queued behind others
 
     FriendbuyDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=6))
-    assert friendbuy_webhooks.deliveries_retry_due() == 1
+    assert deliveries_retry_due() == 1
     delivery.refresh_from_db()
     assert delivery.status == "processed" and Reward.objects.count() == 1
 

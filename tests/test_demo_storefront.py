@@ -5,7 +5,7 @@ import jwt
 import pytest
 from django.conf import settings
 
-from referrals.attribution import visitor_status_signature_valid
+from referrals.attribution.services import visitor_status_signature_valid
 from referrals.models import FriendCode, OrderSnapshot, Reward
 from sandbox.bigcommerce.models import FakeOrder
 from sandbox.friendbuy import world as fb_world

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from referrals import diagnosis
 from referrals.models import FriendbuyDelivery, ReviewHold, ValidationCallback
-from referrals.support_selectors import customer_file
+from referrals.support import diagnosis
+from referrals.support.selectors import customer_file
 from tests.fixtures_support import T0
 
 pytestmark = pytest.mark.django_db

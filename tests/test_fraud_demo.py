@@ -2,7 +2,7 @@
 import pytest
 
 from fraud.models import Decision
-from referrals.fraud_hooks import play_demo_fraud
+from sandbox.demo.fraud import play_demo_fraud
 
 pytestmark = pytest.mark.usefixtures("fraud_cache_clear")
 

@@ -4,8 +4,8 @@ import pytest
 
 from fraud.models import Assessment, Decision, Signal
 from fraud.services import assessment_decide
-from referrals.lifecycle import order_sync
 from referrals.models import AttributionCapture, OutboxEvent, ReviewHold, Reward
+from referrals.orders.sync import order_sync
 from sandbox.bigcommerce import world as bc
 from sandbox.friendbuy import world as fb
 
@@ -96,8 +96,8 @@ def test_assessing_a_referred_order_reuses_the_documents_its_sync_just_fetched(f
 
 
 def test_a_referred_order_assessed_outside_its_sync_fetches_the_documents_itself(fraud_store, friendbuy):
-    from referrals.fraud_hooks import _order_documents
     from referrals.models import OrderSnapshot
+    from referrals.screening.assessment import _order_documents
 
     _, order = _held_conversion(fraud_store, friendbuy)
     snapshot = OrderSnapshot.objects.get(store=fraud_store, bc_order_id=order["id"])

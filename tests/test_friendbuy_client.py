@@ -9,8 +9,7 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from referrals.clients import ConnectionTokenCache, friendbuy_for
-from referrals.friendbuy import (
+from referrals.friendbuy.client import (
     FriendbuyAuthError,
     FriendbuyClient,
     FriendbuyInvalid,
@@ -19,8 +18,9 @@ from referrals.friendbuy import (
     FriendbuyServerError,
     MemoryTokenCache,
 )
+from referrals.friendbuy.clients import ConnectionTokenCache, friendbuy_for
+from referrals.friendbuy.signatures import customer_auth_signature
 from referrals.models import FriendbuyConnection
-from referrals.signatures import customer_auth_signature
 from sandbox import faults
 from sandbox.friendbuy import world
 from sandbox.friendbuy.models import FakeToken

@@ -3,7 +3,7 @@ import pytest
 
 from coupons.models import CouponCode
 from referrals.models import EmailOptOut, FriendbuyDelivery, FriendbuyWebhookItem, FriendCode, Reward
-from referrals.reward_selectors import is_friend_code
+from referrals.rewards.selectors import is_friend_code
 from sandbox.bigcommerce.models import FakeCouponCode
 from sandbox.friendbuy import world as fb
 

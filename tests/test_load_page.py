@@ -180,8 +180,8 @@ def test_existing_connection_health_is_shown(client, installed_store):
 
 @pytest.mark.django_db(transaction=True)
 def test_install_registers_webhooks_and_connecting_installs_scripts_disconnecting_removes_them(client):
+    from referrals.friendbuy.services import friendbuy_connect
     from referrals.models import FriendbuyConnection
-    from referrals.services import friendbuy_connect
     from sandbox.bigcommerce.models import FakeHook, FakeScript
     from sandbox.bigcommerce.tokens import issue_install_code
     from sandbox.friendbuy.world import create_merchant

@@ -19,7 +19,7 @@ from coupons import services
 from coupons.models import CouponCode
 from coupons.services import MAX_MINT_ATTEMPTS, coupon_reconcile_minting
 from referrals.models import Reward
-from referrals.rewards import reward_issue
+from referrals.rewards.issue import reward_issue
 from sandbox.bigcommerce.models import FakeCouponCode
 from sandbox.transport import InProcessAdapter
 from storefront.bigcommerce import BigCommerceError

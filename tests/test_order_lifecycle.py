@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from referrals.identity import guest_customer_id, normalize_email
-from referrals.lifecycle import order_event_recorded, order_sync
 from referrals.models import CustomerIdentity, OrderEvent, OrderSnapshot, OutboxEvent, StoreSettings
+from referrals.orders.identity import guest_customer_id, normalize_email
+from referrals.orders.signals import order_event_recorded
+from referrals.orders.sync import order_sync
 from sandbox.bigcommerce import world as bc_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -191,7 +192,7 @@ def test_normalize_email_rules():
 
 
 def test_demo_orders_send_two_purchases_and_skip_the_cancelled_one(lc_store, purchases):
-    from referrals.demo import play_demo_orders
+    from sandbox.demo.orders import play_demo_orders
 
     result = play_demo_orders(store=lc_store)
     assert result["snapshots"] == 3 and result["purchases_sent"] == 2 and result["sign_ups_sent"] == 1

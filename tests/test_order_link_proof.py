@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from referrals import reporting
-from referrals.attribution import attribution_for_order
+from referrals.attribution.services import attribution_for_order
 from referrals.models import OrderAttributionLink
-from referrals.report_rollup import reports_rollup
+from referrals.reporting import selectors as reporting
+from referrals.reporting.rollup import reports_rollup
 from tests.fixtures_support import T0, Builder
 
 API = "/api/storefront/v1"

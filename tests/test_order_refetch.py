@@ -9,8 +9,8 @@ the order from the list already, makes them too. Either way the snapshot comes o
 
 import pytest
 
-from referrals.lifecycle import order_sync
 from referrals.models import OrderSnapshot
+from referrals.orders.sync import order_sync
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
 from storefront.clients import bigcommerce_for

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from fraud.models import Assessment, Signal
-from referrals.attribution import capture_record, order_link_record
+from referrals.attribution.services import capture_record, order_link_record
 from referrals.models import FriendbuyConnection, OrderSnapshot, OutboxEvent, Reward, StaffAuditLog
 from sandbox.bigcommerce import world as bc
 from sandbox.friendbuy import world as fb

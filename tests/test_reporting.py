@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from referrals import reporting
-from referrals.analytics_sync import analytics_sync, analytics_sync_all
 from referrals.models import FriendbuyAnalyticsDay, FriendbuyConnection, ReportDay
-from referrals.report_rollup import reports_refresh, reports_rollup, reports_rollup_recent
+from referrals.reporting import selectors as reporting
+from referrals.reporting.friendbuy_analytics import analytics_sync, analytics_sync_all
+from referrals.reporting.rollup import reports_refresh, reports_rollup, reports_rollup_recent
 from sandbox.friendbuy import world as fb_world
 from tests.fixtures_support import T0, Builder
 
@@ -222,8 +222,8 @@ def test_a_late_change_to_an_old_order_rebuilds_that_days_rollup():
 
     from django.utils import timezone
 
-    from referrals.lifecycle import order_event_recorded
     from referrals.models import OrderEvent, OrderSnapshot, ReportDay
+    from referrals.orders.signals import order_event_recorded
     from tests.factories import StoreFactory
 
     store = StoreFactory()

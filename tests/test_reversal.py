@@ -6,12 +6,14 @@ from django.utils import timezone
 
 from coupons.models import CouponCode, Redemption, RedemptionAnomaly
 from coupons.services import coupon_template_default
-from referrals.lifecycle import order_sync
 from referrals.models import Reward
-from referrals.reward_selectors import rewards_for_shopper
-from referrals.rewards import play_demo_rewards, rewards_expire_due
+from referrals.orders.sync import order_sync
+from referrals.rewards import reversal
+from referrals.rewards.order_events import rewards_expire_due
+from referrals.rewards.selectors import rewards_for_shopper
 from sandbox.bigcommerce import world as bc
 from sandbox.bigcommerce.models import FakeCouponCode
+from sandbox.demo.rewards import play_demo_rewards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,20 +74,20 @@ def test_refund_of_the_order_behind_an_unused_code_disables_it_and_revokes(frien
 
 def test_two_reversals_of_one_order_at_once_revoke_it_once_without_failing(friendbuy, reward_store, monkeypatch):
     """Two reversing order events of one refund, run at once by two worker processes (a real worker found it)."""
-    from referrals import rewards
+    from referrals.rewards.reversal import coupon_disable, reward_reverse
 
     order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
     friendbuy.reward(amount="10.00", orderId=str(order["id"]))
     reward = Reward.objects.get()
-    disable = rewards.coupon_disable
+    disable = coupon_disable
 
     def disable_while_the_other_worker_reverses(*, coupon, reason):
-        monkeypatch.setattr(rewards, "coupon_disable", disable)
-        rewards.reward_reverse(reward=reward, reason="the other worker's event")
+        monkeypatch.setattr(reversal, "coupon_disable", disable)
+        reward_reverse(reward=reward, reason="the other worker's event")
         return disable(coupon=coupon, reason=reason)
 
-    monkeypatch.setattr(rewards, "coupon_disable", disable_while_the_other_worker_reverses)
-    assert rewards.reward_reverse(reward=reward, reason="Order refunded").state == Reward.State.REVOKED
+    monkeypatch.setattr(reversal, "coupon_disable", disable_while_the_other_worker_reverses)
+    assert reward_reverse(reward=reward, reason="Order refunded").state == Reward.State.REVOKED
     assert reward.transitions.filter(to_state=Reward.State.REVOKED).count() == 1
 
 

@@ -4,9 +4,11 @@ from django.contrib.admin.sites import site
 from django.contrib.auth import get_user_model
 
 from coupons.models import CouponCode
-from referrals.admin_rewards import RewardAdmin
+from referrals.admin.rewards import RewardAdmin
+from referrals.earning.send import loyalty_custom_event
 from referrals.models import LoyaltyEvent, Reward, RewardTransition
-from referrals.rewards import IllegalTransition, loyalty_custom_event, reward_transition
+from referrals.rewards import issue
+from referrals.rewards.transitions import IllegalTransition, reward_transition
 from sandbox.bigcommerce.models import FakeCouponCode
 from sandbox.friendbuy import world as fb
 
@@ -39,10 +41,9 @@ def test_illegal_transitions_raise(friendbuy):
 
 @pytest.fixture
 def fraud_holds(monkeypatch):
-    """Fraud screening (referrals.fraud_hooks, owned by the fraud feature) says: hold for review."""
-    import referrals.fraud_hooks
+    """Fraud screening (referrals.screening, owned by the fraud feature) says: hold for review."""
 
-    monkeypatch.setattr(referrals.fraud_hooks, "reward_screen", lambda **kwargs: "hold")
+    monkeypatch.setattr(issue, "reward_screen", lambda **kwargs: "hold")
 
 
 def test_reward_held_by_fraud_screening_waits_pending_without_a_code(friendbuy, fraud_holds):

@@ -10,7 +10,7 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from referrals.signatures import SIGNATURE_HEADER, friendbuy_signature, verify_friendbuy_signature
+from referrals.friendbuy.signatures import SIGNATURE_HEADER, friendbuy_signature, verify_friendbuy_signature
 from sandbox import faults
 from sandbox.friendbuy import world
 

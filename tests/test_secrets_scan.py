@@ -80,7 +80,7 @@ def test_no_known_secret_in_any_column_of_any_table_or_in_the_logs(demo_played, 
     assert OutboundCall.objects.filter(path__contains="/hooks", method="POST").exists()
     records = caplog.get_records("setup") + caplog.records
     assert len(records) > 20
-    assert {"storefront.webhook_registration", "referrals.friendbuy"} <= {record.name for record in records}
+    assert {"storefront.webhook_registration", "referrals.friendbuy.client"} <= {record.name for record in records}
 
     findings = scan_database(secrets)
     assert not findings, "\n".join(map(str, findings))

@@ -20,11 +20,12 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from referrals import store_credit
-from referrals.lifecycle import order_sync
 from referrals.models import CreditSettings, OrderSnapshot, Reward, StoreCreditAccount, StoreCreditEntry
-from referrals.rewards import reward_issue, rewards_reverse_order
-from referrals.store_credit import StoreCreditBusy, store_credit_apply, store_credit_entry_open
+from referrals.orders.sync import order_sync
+from referrals.rewards import store_credit
+from referrals.rewards.issue import reward_issue
+from referrals.rewards.order_events import rewards_reverse_order
+from referrals.rewards.store_credit import StoreCreditBusy, store_credit_apply, store_credit_entry_open
 from sandbox.bigcommerce import world as bc
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

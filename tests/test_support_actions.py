@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from fraud.models import Assessment, ReviewDecision
-from referrals import support_actions
 from referrals.models import ManualAttribution, OutboxEvent, Reward, RewardTransition, StaffAuditLog
+from referrals.support import actions as support_actions
 from sandbox.friendbuy import world as fb_world
 from storefront.models import WebhookDelivery
 

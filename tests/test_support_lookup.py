@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from referrals.models import ValidationCallback
-from referrals.support_selectors import customer_file, support_search
+from referrals.support.selectors import customer_file, support_search
 from storefront.models import WebhookDelivery
 from tests.factories import StoreFactory
 from tests.fixtures_support import T0, Builder

@@ -3,9 +3,9 @@ name, friend code, reward id), and every route opens the same file: one person, 
 the sandbox: Friendbuy's signed emailCapture and reward webhooks, the BigCommerce customer record."""
 import pytest
 
-from referrals.lifecycle import customer_sync
 from referrals.models import FriendbuyConnection
-from referrals.support_selectors import customer_file, support_search
+from referrals.orders.customers import customer_sync
+from referrals.support.selectors import customer_file, support_search
 from sandbox.bigcommerce import world as bc
 from sandbox.friendbuy import world as fb
 from storefront.selectors import store_public_urls

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 
+from referrals.friendbuy.signatures import customer_auth_signature
 from referrals.models import (
     AttributionCapture,
     OrderAttributionLink,
@@ -14,7 +15,6 @@ from referrals.models import (
     ShopperIdentification,
     TierMembership,
 )
-from referrals.signatures import customer_auth_signature
 from sandbox.faults import inject
 from sandbox.friendbuy import world as fb_world
 from storefront.scripts import widget_asset

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from django.db.models import Count
 
+from referrals.earning.send import loyalty_custom_event
 from storefront.models import Store
 
 from ..models import EarningSettings, LoyaltyEvent
-from ..rewards import loyalty_custom_event
 
 NEWSLETTER = "newsletter_subscribed"
 BIRTHDAY = "birthday"

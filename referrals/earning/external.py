@@ -20,12 +20,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from referrals.earning.send import loyalty_custom_event
 from storefront.api_support import BoundedJSONParser
 from storefront.models import Store
 from storefront.rate_windows import rate_window_count
 
 from ..models import EarningSettings, LoyaltyEvent
-from ..rewards import loyalty_custom_event
 
 KEY_PREFIX = "fbev_"
 EVENT_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")

@@ -3,10 +3,10 @@
 shopper who unsubscribes and subscribes again does not earn twice)."""
 from __future__ import annotations
 
+from referrals.orders.identity import friendbuy_customer_id, normalize_email
 from storefront.clients import bigcommerce_for
 from storefront.models import WebhookDelivery
 
-from ..identity import friendbuy_customer_id, normalize_email
 from ..models import CustomerIdentity
 from .events import NEWSLETTER, earning_event_owe
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from coupons.models import CouponCode
+from referrals.orders.signals import order_event_recorded
 
-from ..lifecycle import order_event_recorded
 from ..models import FriendCode, OrderEvent, OrderSnapshot
 from .events import (
     CODE_USED,

@@ -2,8 +2,8 @@
 then the rebuild of the last weeks of the reports' daily rollup."""
 from celery import shared_task
 
-from referrals.analytics_sync import analytics_sync_all
-from referrals.report_rollup import reports_rollup_recent
+from referrals.reporting.friendbuy_analytics import analytics_sync_all
+from referrals.reporting.rollup import reports_rollup_recent
 
 
 @shared_task(name="referrals.analytics_sync_all")

@@ -6,16 +6,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from coupons.models import CouponCode
-from referrals.friendbuy_webhooks import deliveries_retry_due, delivery_process
+from referrals.earning.send import LOYALTY_MAX_ATTEMPTS, loyalty_event_send
+from referrals.inbox.process import deliveries_retry_due, delivery_process
 from referrals.models import LoyaltyEvent, OrderEvent, Reward
-from referrals.rewards import (
-    LOYALTY_MAX_ATTEMPTS,
-    loyalty_event_send,
-    reward_issue,
-    rewards_expire_due,
-    rewards_on_order_event,
-)
-from referrals.store_credit import StoreCreditBusy
+from referrals.rewards.issue import reward_issue
+from referrals.rewards.order_events import rewards_expire_due, rewards_on_order_event
+from referrals.rewards.store_credit import StoreCreditBusy
 from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
 

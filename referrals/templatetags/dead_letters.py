@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from referrals.dead_letters import dead_letter_counts
+from referrals.admin.dead_letters import dead_letter_counts
 
 register = template.Library()
 

@@ -22,7 +22,7 @@ from .responses import (
     v2_error,
     v3_error,
 )
-from .views_orders import _v2_list
+from .views_orders import v2_list_response
 
 V2_NOT_FOUND = "The requested resource was not found."
 
@@ -49,7 +49,7 @@ def customer_groups(request: HttpRequest, store: FakeStore) -> HttpResponse:
         found = found.filter(name=name)
     if request.GET.get("name:like"):
         found = found.filter(name__icontains=request.GET["name:like"])
-    return _v2_list([group_payload(group) for group in found], request)
+    return v2_list_response([group_payload(group) for group in found], request)
 
 
 @endpoint(version="v2", methods=("GET",))

@@ -35,7 +35,7 @@ def _v2_page(request: HttpRequest) -> tuple[int, int]:
     return page, limit
 
 
-def _v2_list(items: list, request: HttpRequest) -> HttpResponse:
+def v2_list_response(items: list, request: HttpRequest) -> HttpResponse:
     page, limit = _v2_page(request)
     chunk = items[(page - 1) * limit : page * limit]
     return json_response(chunk) if chunk else no_content()
@@ -198,19 +198,19 @@ def order_detail(request: HttpRequest, store: FakeStore, order_id: int, found: d
 
 @endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("products",))
 def order_products(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
-    return _v2_list(_found(found)["products"], request)
+    return v2_list_response(_found(found)["products"], request)
 
 
 @endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("coupons",))
 def order_coupons(request: HttpRequest, store: FakeStore, order_id: int, found: dict | None) -> HttpResponse:
-    return _v2_list(_found(found)["coupons"], request)
+    return v2_list_response(_found(found)["coupons"], request)
 
 
 @endpoint(version="v2", scope="store_v2_orders", methods=("GET",), order_fields=("shipping_addresses",))
 def order_shipping_addresses(
     request: HttpRequest, store: FakeStore, order_id: int, found: dict | None
 ) -> HttpResponse:
-    return _v2_list(_found(found)["shipping_addresses"], request)
+    return v2_list_response(_found(found)["shipping_addresses"], request)
 
 
 # --- v3 -----------------------------------------------------------------------------------------

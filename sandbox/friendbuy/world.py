@@ -1,7 +1,7 @@
 """Driving the fake Friendbuy from Python (tests and the demo): merchants, what the app sent, shopper
 activity on Friendbuy's side, and Friendbuy's signed webhooks and reward-validation callbacks.
 
-The signing here is written independently of referrals.signatures on purpose, so a round-trip test
+The signing here is written independently of referrals.friendbuy.signatures on purpose, so a round-trip test
 checks two implementations of reference/friendbuy.md §3.2 against each other.
 """
 

@@ -10,8 +10,8 @@ import json
 import secrets
 import string
 
+from referrals.friendbuy.signatures import friendbuy_signature
 from referrals.models import FriendbuyConnection
-from referrals.signatures import friendbuy_signature
 from sandbox.friendbuy import world as fb_world
 from sandbox.friendbuy.models import FakeMerchant, FakeReferralLink
 from storefront.models import Store

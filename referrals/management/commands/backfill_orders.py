@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from referrals.lifecycle import orders_backfill
+from referrals.orders.backfill import orders_backfill
 from storefront.clients import bigcommerce_for
 from storefront.selectors import store_by_hash
 

@@ -1,9 +1,8 @@
 """Connect a store to Friendbuy from the shell (support, or before the merchant has opened the app)."""
 from django.core.management.base import BaseCommand, CommandError
 
+from referrals.friendbuy.services import FriendbuyConnectError, friendbuy_connect
 from storefront.selectors import store_by_hash
-
-from ...services import FriendbuyConnectError, friendbuy_connect
 
 
 class Command(BaseCommand):

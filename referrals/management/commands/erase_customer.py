@@ -1,12 +1,12 @@
 """python manage.py erase_customer STORE_HASH (--customer-id ID | --email EMAIL) [--yes]
 
 Privacy erasure: asks Friendbuy to delete the shopper's data and blanks our copies (see
-referrals.privacy.customer_erase, whose docstring lists where personal data lives).
+referrals.orders.privacy.customer_erase, whose docstring lists where personal data lives).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.privacy import customer_erase
+from referrals.orders.privacy import customer_erase
 from storefront.selectors import store_by_hash
 
 

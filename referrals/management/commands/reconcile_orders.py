@@ -6,7 +6,7 @@ re-queues the gaps; each store's run is recorded as a ReconciliationRun.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.lifecycle import orders_reconcile, reconcile_all
+from referrals.orders.reconciliation import orders_reconcile, reconcile_all
 from storefront.selectors import store_by_hash
 
 

@@ -8,7 +8,7 @@ processing is idempotent, so nothing already done is done twice.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals import friendbuy_webhooks
+from referrals.inbox.process import deliveries_replay
 from referrals.models import FriendbuyDelivery, OutboxEvent
 from referrals.outbox import outbox_replay
 from storefront import handlers
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             self._deliveries(WebhookDelivery, handlers.deliveries_replay, event=event, store=store_obj,
                              states=states, label="BigCommerce webhook deliveries")
         else:
-            self._deliveries(FriendbuyDelivery, friendbuy_webhooks.deliveries_replay, event=event, store=store_obj,
+            self._deliveries(FriendbuyDelivery, deliveries_replay, event=event, store=store_obj,
                              states=states, label="Friendbuy deliveries")
 
     def _outbox(self, *, event, store, states):

@@ -3,9 +3,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from referrals.friendbuy.selectors import store_status
 from storefront.selectors import store_by_hash
-
-from ...selectors import store_status
 
 
 class Command(BaseCommand):

@@ -16,14 +16,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from config.celery import app as celery_app
-from referrals.demo import play_demo_orders
-from referrals.fraud_hooks import play_demo_fraud
+from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import FriendbuyConnection, OrderSnapshot
-from referrals.rewards import play_demo_rewards
-from referrals.services import friendbuy_connect
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
-from sandbox.earning_demo import play_demo_earning
+from sandbox.demo.earning import play_demo_earning
+from sandbox.demo.fraud import play_demo_fraud
+from sandbox.demo.orders import play_demo_orders
+from sandbox.demo.rewards import play_demo_rewards
 from sandbox.friendbuy import world as fb_world
 from sandbox.friendbuy.models import FakeMerchant
 from sandbox.storefront.demo import prepare_demo_storefront

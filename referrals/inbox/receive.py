@@ -1,0 +1,110 @@
+"""Receiving Friendbuy webhooks: the body stored before the answer, the signature checked, a task queued."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from referrals.friendbuy.signatures import SIGNATURE_HEADER, verify_friendbuy_signature
+from referrals.inbox.process import D
+from referrals.models import (
+    FriendbuyDelivery,
+)
+from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
+from storefront.client_ip import client_ip
+from storefront.inbound_evidence import body_evidence, headers_evidence, text_evidence
+from storefront.inbound_limits import unauthenticated_call_allowed
+from storefront.models import Store
+from storefront.queueing import task_enqueue
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Received:
+    """One inbound call's outcome: its row (None when it was over the unauthenticated limit), the answer's
+    status and message, and the parsed body when it is verified and well formed."""
+
+    delivery: FriendbuyDelivery | None
+    http_status: int
+    error: str
+    payload: dict | None = None
+
+
+def _verdict(*, kind: str, store: Store | None, secret: str, body: Body,
+             signature: str | None) -> tuple[bool, str, int, str, dict | None]:
+    """(signature verified, status, HTTP status, error, payload). Pure: nothing is written."""
+    if body.too_large:
+        return False, D.Status.MALFORMED, 413, f"Body larger than {MAX_BODY} bytes", None
+    if store is None:
+        return False, D.Status.UNKNOWN_STORE, 404, "Unknown store", None
+    if not verify_friendbuy_signature(body.data, signature, secret):
+        error = "Store not connected to Friendbuy" if not secret else "Bad or missing signature"
+        return False, D.Status.BAD_SIGNATURE, 401, error, None
+    try:
+        payload = json_parse(body.data, max_bytes=MAX_BODY)
+    except BoundedJSONError as exc:
+        return True, D.Status.MALFORMED, 400, str(exc), None
+    if not isinstance(payload, dict) or (kind == D.Kind.WEBHOOK and not isinstance(payload.get("data"), list)):
+        return True, D.Status.MALFORMED, 400, "Body is not the documented JSON envelope", None
+    return True, D.Status.RECEIVED, 200, "", payload
+
+
+def delivery_receive(*, kind: str, public_id: str, body: Body, headers: Mapping[str, str],
+                     remote_ip: str | None) -> Received:
+    """Verify the call and store it before anything is answered or processed.
+
+    Verified calls are stored whole; the others (unknown store, bad signature, oversized) as size,
+    SHA-256 and first 1 KB, and not at all past INBOUND_UNAUTHENTICATED_RATE per client IP (429).
+    `headers` must look names up case-insensitively (request.headers does).
+    """
+    # A NUL can't be looked up in PostgreSQL (nor stored): such an id names no store.
+    known = public_id and "\x00" not in public_id
+    store = Store.objects.select_related("friendbuy").filter(public_id=public_id).first() if known else None
+    connection = getattr(store, "friendbuy", None) if store is not None else None
+    secret = connection.webhook_secret if connection is not None else ""
+    valid, status, http_status, error, payload = _verdict(
+        kind=kind, store=store, secret=secret, body=body, signature=headers.get(SIGNATURE_HEADER))
+    if not valid and not unauthenticated_call_allowed(ip=remote_ip):
+        return Received(None, 429, "Too many unauthenticated calls; not recorded")
+    delivery = FriendbuyDelivery.objects.create(
+        store=store, kind=kind, public_id=text_evidence(public_id[:64]), headers=headers_evidence(headers, authenticated=valid),
+        **body_evidence(body, authenticated=valid),
+        remote_ip=remote_ip or None, valid=valid, status=status, http_status=http_status, error=text_evidence(error),
+        webhook_id=text_evidence(str((payload or {}).get("id") or "")[:64]),
+        event_type=text_evidence(str((payload or {}).get("type") or (payload or {}).get("eventType") or "")[:40]),
+        processed_at=timezone.now() if http_status != 200 else None,
+    )
+    return Received(delivery, http_status, error, payload)
+
+
+def refusal_response(received: Received, *, key: str) -> JsonResponse:
+    """The answer to a call we will not act on: {key: reason}, with Retry-After when it was over the limit."""
+    response = JsonResponse({key: received.error}, status=received.http_status)
+    if received.http_status == 429:
+        response["Retry-After"] = "60"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
+    """POST /friendbuy/webhooks/<public_id>. Thin: store, verify, queue, answer."""
+    received = delivery_receive(kind=D.Kind.WEBHOOK, public_id=public_id, body=body_read(request, limit=MAX_BODY),
+                                headers=request.headers, remote_ip=client_ip(request))
+    if received.payload is None:
+        return refusal_response(received, key="error")
+    try:
+        task_enqueue("referrals.friendbuy_delivery_process", received.delivery.pk)
+    except Exception:
+        # The row is committed: answering 500 would only make Friendbuy send it again. A delivery never
+        # processed is taken by the retry sweep (referrals.friendbuy_deliveries_retry) once the broker is back.
+        logger.exception("Could not queue Friendbuy delivery %s; the retry sweep will.", received.delivery.pk)
+    return JsonResponse({"received": True, "delivery": received.delivery.pk}, status=200)

@@ -1,0 +1,10 @@
+"""Inbound Friendbuy URLs, one pair per store (the opaque public id selects the secret)."""
+from django.urls import path
+
+from referrals.inbox.receive import friendbuy_webhook
+from referrals.inbox.validation import friendbuy_validation
+
+urlpatterns = [
+    path("friendbuy/webhooks/<str:public_id>", friendbuy_webhook, name="friendbuy-webhook"),
+    path("friendbuy/validation/<str:public_id>", friendbuy_validation, name="friendbuy-validation"),
+]

@@ -1,0 +1,1 @@
+"""The merchant's page inside the BigCommerce control panel: Friendbuy connection, who may change what."""

@@ -1,0 +1,67 @@
+"""The merchant's page inside the BigCommerce control panel: Friendbuy connection and the URLs to paste.
+
+Thin: reads through selectors, writes through services, and only ever for request.store (set from the
+session by storefront.session.store_user_required).
+"""
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_http_methods
+
+from referrals.friendbuy import selectors, services
+from referrals.merchant.access import READ_ONLY_MESSAGE, can_manage, store_user_role
+from referrals.merchant.forms import FriendbuyConnectForm
+from storefront.selectors import store_public_urls
+from storefront.session import error_page, store_user_required
+
+APP_HOME = "app-home"
+
+
+def _check(request: HttpRequest) -> HttpResponse:
+    connection = selectors.friendbuy_connection_for(store=request.store)
+    if connection is None:
+        messages.error(request, "Friendbuy is not connected yet: fill in the form below first.")
+        return redirect(APP_HOME)
+    connection = services.friendbuy_check_health(connection=connection)
+    if connection.health == connection.Health.HEALTHY:
+        messages.success(request, "Friendbuy accepted the stored credentials.")
+    else:
+        messages.error(request, f"Friendbuy check failed: {connection.last_error}")
+    return redirect(APP_HOME)
+
+
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+@store_user_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """GET/POST /app/: the store, its Friendbuy health, its inbound URLs and the Connect Friendbuy form."""
+    if request.method == "POST" and not can_manage(request.store_user):
+        # Every write on this page needs a role that may change settings; a read-only user only looks.
+        return error_page(request, status=403, title="You can view this page but not change it",
+                          message=READ_ONLY_MESSAGE)
+    if request.method == "POST" and request.POST.get("action") == "check":
+        return _check(request)
+    if request.method == "POST" and request.POST.get("action") == "disconnect":
+        if services.friendbuy_disconnect(store=request.store):
+            messages.success(request, "Friendbuy is disconnected and its scripts are being removed from your "
+                                      "storefront. Your orders and rewards history is kept.")
+        return redirect(APP_HOME)
+    connection = selectors.friendbuy_connection_for(store=request.store)
+    if request.method == "POST":
+        form = FriendbuyConnectForm(request.POST, connection=connection)
+        if form.is_valid():
+            try:
+                services.friendbuy_connect(store=request.store, **form.cleaned_data)
+            except services.FriendbuyConnectError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, "Friendbuy is connected: the credentials were accepted.")
+                return redirect(APP_HOME)
+    else:
+        form = FriendbuyConnectForm(connection=connection)
+    return render(request, "referrals/dashboard.html", {
+        "store": request.store, "store_user": request.store_user, "connection": connection, "form": form,
+        "urls": store_public_urls(store=request.store),
+        "can_manage": can_manage(request.store_user), "role": store_user_role(request.store_user),
+    })

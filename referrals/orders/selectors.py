@@ -1,0 +1,71 @@
+"""Reads about the order and customer lifecycle: paid-status rules, new-customer checks, event feeds."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from referrals.models import CustomerIdentity, OrderSnapshot, OutboxEvent, StoreSettings
+
+# reference bigcommerce §3.2: the statuses BigCommerce itself calls paid. 7 (Awaiting Payment) and
+# 12 (Manual Verification) are not: the money may never arrive. 0/1 are abandoned checkouts.
+PAID_STATUSES = frozenset({2, 3, 8, 9, 10, 11})
+# Statuses that prove an order was paid at some point even if we never saw it paid.
+ONCE_PAID_STATUSES = frozenset({4, 13, 14})
+CANCELLED, DECLINED, REFUNDED, PARTIALLY_REFUNDED, DISPUTED = 5, 6, 4, 14, 13
+# Orders in these statuses never get a purchase event, even if they were paid before we looked.
+VOIDED_STATUSES = frozenset({REFUNDED, CANCELLED, DECLINED})
+
+
+def status_is_paid(status_id: int) -> bool:
+    return status_id in PAID_STATUSES
+
+
+def store_settings(*, store) -> StoreSettings:
+    """The store's lifecycle settings (defaults when none were saved; nothing is written)."""
+    return StoreSettings.objects.filter(store=store).first() or StoreSettings(store=store)
+
+
+def is_new_customer(*, snapshot: OrderSnapshot) -> bool:
+    """No earlier paid order in this store by the same BigCommerce customer id or normalised email.
+
+    Computed from local snapshots only (backfill fills the history), never guessed.
+    """
+    same_person = Q()
+    if snapshot.customer_id:
+        same_person |= Q(customer_id=snapshot.customer_id)
+    if snapshot.normalized_email:
+        same_person |= Q(normalized_email=snapshot.normalized_email)
+    if not same_person:
+        return True
+    was_paid = Q(first_paid_at__isnull=False) | Q(status_id__in=ONCE_PAID_STATUSES)
+    earlier = Q(bc_order_id__lt=snapshot.bc_order_id)
+    if snapshot.bc_date_created is not None:
+        earlier = Q(bc_date_created__lt=snapshot.bc_date_created) | (
+            Q(bc_date_created=snapshot.bc_date_created) & Q(bc_order_id__lt=snapshot.bc_order_id)
+        )
+    return not (
+        OrderSnapshot.objects.filter(store_id=snapshot.store_id)
+        .filter(same_person, was_paid, earlier)
+        .exclude(pk=snapshot.pk)
+        .exists()
+    )
+
+
+def purchase_event_for(*, store, bc_order_id: int) -> OutboxEvent | None:
+    return OutboxEvent.objects.filter(
+        store=store,
+        kind=OutboxEvent.Kind.PURCHASE,
+        natural_key=f"purchase:{bc_order_id}",
+    ).first()
+
+
+def identities_matching(*, store, bc_customer_id: int | None = None, normalized_email: str = ""):
+    """Identities of one data subject: by customer id and/or normalised email."""
+    match = Q()
+    if bc_customer_id:
+        match |= Q(bc_customer_id=bc_customer_id)
+    if normalized_email:
+        match |= Q(normalized_email=normalized_email)
+    if not match:
+        return CustomerIdentity.objects.none()
+    return CustomerIdentity.objects.filter(store=store).filter(match)

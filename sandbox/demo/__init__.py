@@ -1,0 +1,1 @@
+"""The demo's stories, played through the sandbox exactly as BigCommerce and Friendbuy would (demo and tests only)."""
