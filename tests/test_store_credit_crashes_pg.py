@@ -184,8 +184,8 @@ def test_a_killed_process_at_the_step_deposits_exactly_once(step, friendbuy, rew
     script = textwrap.dedent(f"""
         import os, django
         django.setup()
-        from referrals import store_credit
-        from referrals.rewards import reward_issue
+        from referrals.rewards import store_credit
+        from referrals.rewards.issue import reward_issue
 
         def on_step(name):
             if name == {step!r}:

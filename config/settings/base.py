@@ -31,7 +31,7 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60.0)
 # Unauthenticated calls (bad or missing signature/secret, unknown store, oversized or unreadable
 # bodies) one client IP may have recorded, per window; past it they get 429 and are not stored.
 INBOUND_UNAUTHENTICATED_RATE = env("INBOUND_UNAUTHENTICATED_RATE", default="60/min")
-# Events per minute one store's API key may send to /api/external/v1/events (referrals.earning.external).
+# Events per minute one store's API key may send to /api/external/v1/events (referrals.api.external_events).
 EXTERNAL_EVENTS_RATE = env.int("EXTERNAL_EVENTS_RATE", default=600)
 
 # Days evidence is kept (storefront.retention; 0 keeps forever), pruned hourly in batches: processed

@@ -1,28 +1,22 @@
-"""Receiving Friendbuy webhooks: the body stored before the answer, the signature checked, a task queued."""
+"""Receiving a Friendbuy call (webhook or validation callback): the body stored before the answer, the signature
+checked in constant time, unauthenticated calls recorded bounded; the views in inbox/views.py answer."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from referrals.friendbuy.signatures import SIGNATURE_HEADER, verify_friendbuy_signature
 from referrals.inbox.process import D
 from referrals.models import (
     FriendbuyDelivery,
 )
-from storefront.bounded_json import Body, BoundedJSONError, body_read, json_parse
-from storefront.client_ip import client_ip
+from storefront.bounded_json import Body, BoundedJSONError, json_parse
 from storefront.inbound_evidence import body_evidence, headers_evidence, text_evidence
 from storefront.inbound_limits import unauthenticated_call_allowed
 from storefront.models import Store
-from storefront.queueing import task_enqueue
-
-logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 
@@ -91,20 +85,3 @@ def refusal_response(received: Received, *, key: str) -> JsonResponse:
     if received.http_status == 429:
         response["Retry-After"] = "60"
     return response
-
-
-@csrf_exempt
-@require_POST
-def friendbuy_webhook(request: HttpRequest, public_id: str) -> JsonResponse:
-    """POST /friendbuy/webhooks/<public_id>. Thin: store, verify, queue, answer."""
-    received = delivery_receive(kind=D.Kind.WEBHOOK, public_id=public_id, body=body_read(request, limit=MAX_BODY),
-                                headers=request.headers, remote_ip=client_ip(request))
-    if received.payload is None:
-        return refusal_response(received, key="error")
-    try:
-        task_enqueue("referrals.friendbuy_delivery_process", received.delivery.pk)
-    except Exception:
-        # The row is committed: answering 500 would only make Friendbuy send it again. A delivery never
-        # processed is taken by the retry sweep (referrals.friendbuy_deliveries_retry) once the broker is back.
-        logger.exception("Could not queue Friendbuy delivery %s; the retry sweep will.", received.delivery.pk)
-    return JsonResponse({"received": True, "delivery": received.delivery.pk}, status=200)

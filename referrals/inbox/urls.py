@@ -1,8 +1,7 @@
 """Inbound Friendbuy URLs, one pair per store (the opaque public id selects the secret)."""
 from django.urls import path
 
-from referrals.inbox.receive import friendbuy_webhook
-from referrals.inbox.validation import friendbuy_validation
+from referrals.inbox.views import friendbuy_validation, friendbuy_webhook
 
 urlpatterns = [
     path("friendbuy/webhooks/<str:public_id>", friendbuy_webhook, name="friendbuy-webhook"),

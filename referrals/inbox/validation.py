@@ -1,4 +1,4 @@
-"""Friendbuy's Reward Validation Callback: POST /friendbuy/validation/<public_id>.
+"""Friendbuy's Reward Validation Callback (POST /friendbuy/validation/<public_id>, routed to inbox/views.py): the answer.
 
 Friendbuy asks before fulfilling a reward; the HTTP status is the decision (reference §3.4):
 200 fulfil, 400 don't, anything else = "ask again later" (every 15 min for up to 72 h).
@@ -16,18 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
-
-from referrals.inbox.receive import MAX_BODY, delivery_receive, refusal_response
 from referrals.models import FriendbuyDelivery, OrderSnapshot, ReviewHold, ValidationCallback
 from referrals.orders import selectors as order_rules
 from referrals.orders.sync import order_sync
 from referrals.rewards.issue import parse_order_reference
 from storefront.bigcommerce import BigCommerceError
-from storefront.bounded_json import body_read
-from storefront.client_ip import client_ip
 from storefront.models import Store
 
 
@@ -110,20 +103,3 @@ def validation_answer(*, delivery: FriendbuyDelivery, payload: dict) -> Validati
         else answer.reason, processed_at=callback.at,
     )
     return callback
-
-
-@csrf_exempt
-@require_POST
-def friendbuy_validation(request: HttpRequest, public_id: str) -> JsonResponse:
-    """Thin edge: store + verify (401/404/413 recorded bounded, 429 not), then decide synchronously — the
-    status is the answer."""
-    received = delivery_receive(kind=FriendbuyDelivery.Kind.VALIDATION, public_id=public_id,
-                                body=body_read(request, limit=MAX_BODY), headers=request.headers,
-                                remote_ip=client_ip(request))
-    if received.payload is None:
-        if received.delivery is not None:
-            ValidationCallback.objects.create(store=received.delivery.store, delivery=received.delivery,
-                                              answer_status=received.http_status, reason=received.error[:255])
-        return refusal_response(received, key="reason")
-    callback = validation_answer(delivery=received.delivery, payload=received.payload)
-    return JsonResponse({"reason": callback.reason}, status=callback.answer_status)

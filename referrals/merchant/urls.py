@@ -1,12 +1,12 @@
 """The merchant's page (framed by the control panel)."""
 from django.urls import path
 
-from referrals.earning import external
+from referrals.api.external_events import ExternalEventView
 from referrals.earning import views as earning_views
 from referrals.merchant import views
 
 urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
     path("app/events/", earning_views.earning_events, name="app-earning-events"),
-    path("api/external/v1/events", external.ExternalEventView.as_view(), name="external-events"),
+    path("api/external/v1/events", ExternalEventView.as_view(), name="external-events"),
 ]
