@@ -97,10 +97,22 @@ def test_store_information_updated_is_accepted_and_moves_the_storefront_url(sync
     synced_store.refresh_from_db()
     assert synced_store.storefront_url == "https://shop.example.com"
     assert "https://shop.example.com" in _origins(synced_store)
-    # A later change is a new event (BigCommerce's hash of {"type": "store"} is always the same).
-    bc_world.set_store_information(synced_store.store_hash, name="Renamed")
-    assert WebhookDelivery.objects.filter(store=synced_store, scope="store/information/updated",
-                                          valid=True).count() in (1, 2)
+
+
+def test_store_information_events_are_told_apart_by_their_time_and_a_retry_is_a_duplicate(synced_store,
+                                                                                           post_webhook):
+    """BigCommerce's hash of {"type": "store"} is the same for every event: created_at tells them apart."""
+    def event(created_at):
+        return {"scope": "store/information/updated", "store_id": "1001", "data": {"type": "store"},
+                "hash": "352e4afc6dd3fc85ea26bfdf3f91852604d57528", "created_at": created_at,
+                "producer": f"stores/{synced_store.store_hash}"}
+
+    for created_at in (1561482670, 1561482670, 1561482999):
+        assert post_webhook(synced_store, event(created_at)).status_code == 200
+    rows = WebhookDelivery.objects.filter(store=synced_store, scope="store/information/updated").order_by("id")
+    assert [(r.resource_id, r.status) for r in rows] == [
+        ("store@1561482670", WebhookDelivery.Status.PROCESSED), ("store@1561482670", WebhookDelivery.Status.DUPLICATE),
+        ("store@1561482999", WebhookDelivery.Status.PROCESSED)]
 
 
 def test_the_scheduled_check_picks_up_a_channel_no_webhook_announced(synced_store):
