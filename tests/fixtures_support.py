@@ -13,7 +13,6 @@ from django.contrib.auth.models import Group
 
 from coupons.models import CouponCode, CouponTemplate, Promotion, Redemption
 from fraud.models import Assessment
-from referrals.admin.roles import AUDITOR_GROUP, SUPPORT_GROUP, roles_setup
 from referrals.models import (
     AttributionCapture,
     FriendbuyConnection,
@@ -24,6 +23,7 @@ from referrals.models import (
     RewardTransition,
 )
 from referrals.orders.identity import identity_upsert, normalize_email
+from referrals.support.roles import AUDITOR_GROUP, SUPPORT_GROUP, roles_setup
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
 from tests.factories import StoreFactory

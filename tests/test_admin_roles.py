@@ -1,5 +1,5 @@
 """Roles on every write in the admin: an Auditor (read-only) runs nothing, Support staff only the support
-writes, operators (superusers) everything — exactly `referrals.admin.roles.WRITE_MATRIX`, which the README's
+writes, operators (superusers) everything — exactly `referrals.support.roles.WRITE_MATRIX`, which the README's
 "Roles" table shows. The walks below fail on any admin action, support action or custom admin page that
 the matrix does not list, so a new one cannot arrive without its row."""
 
@@ -17,9 +17,9 @@ from django.test import Client, RequestFactory
 from django.urls import URLResolver, reverse
 
 from fraud.models import Assessment
-from referrals.admin import roles
 from referrals.models import CustomerIdentity, FriendbuyDelivery, OutboxEvent, StaffAuditLog
 from referrals.support import admin as support_admin
+from referrals.support import roles
 from sandbox.friendbuy import world as fb_world
 from storefront.models import WebhookDelivery
 
@@ -125,7 +125,7 @@ def test_every_admin_action_is_offered_and_runs_for_exactly_the_roles_in_the_mat
             key = _action_key(model, name)
             seen.add(key)
             if key not in roles.WRITE_MATRIX:
-                mismatches.append(f"{key}: not in referrals.admin.roles.WRITE_MATRIX (add its row, and the README's)")
+                mismatches.append(f"{key}: not in referrals.support.roles.WRITE_MATRIX (add its row, and the README's)")
                 continue
             calls: list = []
             with monkeypatch.context() as patch:
@@ -273,7 +273,7 @@ def test_support_staff_decide_a_held_assessment_from_the_queue(build, support_us
 def test_the_readme_roles_table_is_the_matrix():
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     assert roles.roles_table() in readme, (
-        "README's Roles table differs from referrals.admin.roles.WRITE_MATRIX; paste roles.roles_table():\n"
+        "README's Roles table differs from referrals.support.roles.WRITE_MATRIX; paste roles.roles_table():\n"
         + roles.roles_table())
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import connections
 from django.utils import timezone
 
-from referrals.admin.roles import SUPPORT_GROUP, roles_setup
+from referrals.support.roles import SUPPORT_GROUP, roles_setup
 from sandbox.bigcommerce.tokens import signed_payload_jwt
 from tests.fixtures_support import Builder
 

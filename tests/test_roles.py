@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from referrals.admin.roles import AUDITOR_GROUP, SUPPORT_GROUP, can_run_actions, can_view_support
 from referrals.models import StaffAuditLog
+from referrals.support.roles import AUDITOR_GROUP, SUPPORT_GROUP, can_run_actions, can_view_support
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ class StaffAuditLog(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = "staff audit log entry"
         verbose_name_plural = "staff audit log"
-        # Custom permissions behind the support pages (granted to groups by referrals.admin.roles).
+        # Custom permissions behind the support pages (granted to groups by referrals.support.roles).
         permissions = [
             ("use_support_lookup", "Can use the support lookup and reports"),
             ("run_support_actions", "Can run support actions (resend, replay, re-issue, approve…)"),

@@ -14,7 +14,6 @@ from coupons.models import CouponCode
 from coupons.services import coupon_disable
 from fraud.models import Assessment, Decision
 from fraud.services import DecisionError, assessment_decide
-from referrals.admin.roles import can_run_actions
 from referrals.attribution.services import AttributionInfo
 from referrals.inbox.process import delivery_process
 from referrals.models import (
@@ -31,6 +30,7 @@ from referrals.outbox import outbox_enqueue, outbox_replay, outbox_send
 from referrals.rewards.issue import reward_issue
 from referrals.rewards.reversal import reward_reverse
 from referrals.rewards.transitions import IllegalTransition, reward_transition
+from referrals.support.roles import can_run_actions
 from storefront.handlers import deliveries_replay
 from storefront.models import Store, WebhookDelivery
 

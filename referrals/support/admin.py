@@ -20,7 +20,6 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from coupons.models import CouponCode
-from referrals.admin import roles
 from referrals.models import (
     FriendbuyAnalyticsDay,
     FriendbuyDelivery,
@@ -34,7 +33,7 @@ from referrals.models import (
 )
 from referrals.reporting.views import BadReportWindow, report_context, report_csv
 from referrals.support import actions as support_actions
-from referrals.support import diagnosis
+from referrals.support import diagnosis, roles
 from referrals.support.selectors import customer_file, support_search
 from storefront.admin_base import NoWritesMixin, ReadOnlyAdmin, confirm_action, confirmed_data
 from storefront.models import Store, WebhookDelivery

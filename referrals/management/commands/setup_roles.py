@@ -1,7 +1,7 @@
 """manage.py setup_roles: create or refresh the "Support staff" and "Auditor" groups (idempotent)."""
 from django.core.management.base import BaseCommand
 
-from referrals.admin.roles import roles_setup
+from referrals.support.roles import roles_setup
 
 
 class Command(BaseCommand):
