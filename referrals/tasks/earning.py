@@ -3,7 +3,11 @@ from celery import shared_task
 
 from referrals.earning.birthdays import birthdays_send_all
 from referrals.earning.tiers import tier_group_apply
+from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
+
+# Between retries of a tier move: ~30 s doubling, capped at 30 min (the one backoff helper, like the reward tasks).
+TIER_RETRY_SCHEDULE = Backoff(base=30, cap=30 * 60)
 
 
 @shared_task(bind=True, name="referrals.tier_group_apply", max_retries=6)
@@ -13,7 +17,7 @@ def tier_group_apply_task(self, membership_id: int) -> str:
     except BigCommerceError as exc:
         if not exc.retryable:
             raise
-        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+        raise self.retry(exc=exc, countdown=TIER_RETRY_SCHEDULE.wait(self.request.retries + 1)) from exc
 
 
 @shared_task(name="referrals.birthdays_send_all")
