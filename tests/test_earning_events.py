@@ -115,3 +115,32 @@ def test_merchant_page_lists_the_events_and_only_the_owner_switches_them(client,
     client.post("/app/events/", {"newsletter_enabled": "on", "reversals_enabled": "on"})
     assert not EarningSettings.objects.get(store=installed_store).reversals_enabled
 
+
+
+def test_account_creation_is_switchable_and_counted_on_the_merchant_page(lc_store, lc_merchant):
+    first = bc_world.create_customer(lc_store.store_hash, email="ann@example.com")
+    bc_world.deliver_webhook(lc_store.store_hash, scope="store/customer/created",
+                             data={"type": "customer", "id": first["id"]})
+    assert len(fb_world.events(lc_merchant, "account-sign-up")) == 1
+    counts = {row["event_type"]: row for row in earning_event_counts(store=lc_store)}
+    assert counts["account-sign-up"]["sent"] == 1 and counts["account-sign-up"]["enabled"]
+    assert counts["account-sign-up"]["switch"] == "sign_up_enabled"
+
+    EarningSettings.objects.create(store=lc_store, sign_up_enabled=False)
+    second = bc_world.create_customer(lc_store.store_hash, email="ben@example.com")
+    bc_world.deliver_webhook(lc_store.store_hash, scope="store/customer/created",
+                             data={"type": "customer", "id": second["id"]})
+    assert [e["email"] for e in fb_world.events(lc_merchant, "account-sign-up")] == ["ann@example.com"]
+    # The profile upsert is not an earning event: it still goes.
+    assert {e["email"] for e in fb_world.events(lc_merchant, "customer")} == {"ann@example.com", "ben@example.com"}
+    assert not {row["event_type"]: row for row in earning_event_counts(store=lc_store)}["account-sign-up"]["enabled"]
+
+
+def test_merchant_page_shows_the_account_creation_switch(client, installed_store, load_app):
+    load_app()
+    body = client.get("/app/events/").content.decode()
+    assert "account-sign-up" in body and 'name="sign_up_enabled"' in body
+    client.post("/app/events/", {"newsletter_enabled": "on"})
+    assert not EarningSettings.objects.get(store=installed_store).sign_up_enabled
+    client.post("/app/events/", {"sign_up_enabled": "on"})
+    assert EarningSettings.objects.get(store=installed_store).sign_up_enabled

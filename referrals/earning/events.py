@@ -13,8 +13,14 @@ from django.db.models import Count
 from referrals.earning.send import loyalty_custom_event
 from storefront.models import Store
 
-from ..models import EarningSettings, LoyaltyEvent
+from ..models import EarningSettings, LoyaltyEvent, OutboxEvent
 
+# Account creation is Friendbuy's own account-sign-up event (the lifecycle outbox sends it, once per
+# customer), not a custom event; it has its switch and its row on the merchant page all the same.
+ACCOUNT_SIGN_UP = "account-sign-up"
+SIGN_UP_SWITCH = "sign_up_enabled"
+SIGN_UP_MEANING = ("A shopper created an account (BigCommerce store/customer/created), sent as Friendbuy's "
+                   "account sign-up event.")
 NEWSLETTER = "newsletter_subscribed"
 BIRTHDAY = "birthday"
 ORDER_REFUNDED = "order_refunded"
@@ -46,6 +52,11 @@ def earning_enabled(*, store: Store, event_type: str) -> bool:
     return bool(getattr(earning_settings_for(store=store), CATALOGUE[event_type][1]))
 
 
+def sign_up_enabled(*, store: Store) -> bool:
+    """Whether a new account is told to Friendbuy as an account sign-up (the store's switch)."""
+    return earning_settings_for(store=store).sign_up_enabled
+
+
 def earning_event_owe(*, store: Store, event_type: str, deduplication_id: str, email: str, customer_id: str,
                       properties: dict[str, str | Decimal | int] | None = None) -> LoyaltyEvent | None:
     """Owe Friendbuy this custom event once, if the store has it switched on; None when switched off or
@@ -60,26 +71,39 @@ def earning_event_owe(*, store: Store, event_type: str, deduplication_id: str, e
 
 
 def earning_event_counts(*, store: Store) -> list[dict]:
-    """For the merchant page: each event type with its switch and how many are sent, pending and failed."""
+    """For the merchant page: account sign-ups (outbox) then each custom event type, with its switch and
+    how many are sent, pending and failed."""
     counts: dict[str, dict[str, int]] = {}
     rows = LoyaltyEvent.objects.filter(store=store).values("event_type", "state").annotate(n=Count("id"))
     for row in rows:
         counts.setdefault(row["event_type"], {})[row["state"]] = row["n"]
+    sign_ups = dict(OutboxEvent.objects.filter(store=store, kind=OutboxEvent.Kind.SIGN_UP)
+                    .values_list("state").annotate(n=Count("id")))
+    counts[ACCOUNT_SIGN_UP] = {
+        LoyaltyEvent.State.SENT: sign_ups.get(OutboxEvent.State.SENT, 0),
+        LoyaltyEvent.State.PENDING: sign_ups.get(OutboxEvent.State.PENDING, 0)
+        + sign_ups.get(OutboxEvent.State.SENDING, 0),
+        LoyaltyEvent.State.FAILED: sign_ups.get(OutboxEvent.State.FAILED, 0) + sign_ups.get(OutboxEvent.State.DEAD, 0),
+    }
     settings = earning_settings_for(store=store)
     shown: set[str] = set()
+    catalogue = {ACCOUNT_SIGN_UP: (SIGN_UP_MEANING, SIGN_UP_SWITCH), **CATALOGUE}
     return [
         {"event_type": event_type, "meaning": meaning, "enabled": bool(getattr(settings, switch)),
-         "switch": switch, "switch_here": switch not in shown and not shown.add(switch), "sent": counts.get(event_type, {}).get(LoyaltyEvent.State.SENT, 0),
+         "switch": switch, "switch_here": switch not in shown and not shown.add(switch),
+         "sent": counts.get(event_type, {}).get(LoyaltyEvent.State.SENT, 0),
          "pending": counts.get(event_type, {}).get(LoyaltyEvent.State.PENDING, 0),
          "failed": counts.get(event_type, {}).get(LoyaltyEvent.State.FAILED, 0)}
-        for event_type, (meaning, switch) in CATALOGUE.items()
+        for event_type, (meaning, switch) in catalogue.items()
     ]
 
 
-def earning_settings_save(*, store: Store, newsletter_enabled: bool, reversals_enabled: bool,
-                          code_use_enabled: bool, birthday_enabled: bool, birthday_field: str) -> EarningSettings:
+def earning_settings_save(*, store: Store, sign_up_enabled: bool, newsletter_enabled: bool,
+                          reversals_enabled: bool, code_use_enabled: bool, birthday_enabled: bool,
+                          birthday_field: str) -> EarningSettings:
     """The merchant's switches (the view lets only the store owner call this)."""
     settings, _ = EarningSettings.objects.update_or_create(store=store, defaults={
+        "sign_up_enabled": sign_up_enabled,
         "newsletter_enabled": newsletter_enabled, "reversals_enabled": reversals_enabled,
         "code_use_enabled": code_use_enabled, "birthday_enabled": birthday_enabled,
         "birthday_field": birthday_field.strip()[:255]})

@@ -10,11 +10,17 @@ from storefront.bigcommerce import BigCommerceError
 from storefront.session import store_user_required
 
 from ..models import TierGroupChange, TierGroupMapping
-from .events import CATALOGUE, earning_event_counts, earning_settings_for, earning_settings_save
+from .events import (
+    CATALOGUE,
+    SIGN_UP_SWITCH,
+    earning_event_counts,
+    earning_settings_for,
+    earning_settings_save,
+)
 from .external import api_key_rotate
 from .tiers import customer_groups_for, tier_mapping_set, tiers_seen
 
-SWITCHES = sorted({switch for _meaning, switch in CATALOGUE.values()})
+SWITCHES = sorted({SIGN_UP_SWITCH} | {switch for _meaning, switch in CATALOGUE.values()})
 
 
 @xframe_options_exempt

@@ -12,6 +12,9 @@ class EarningSettings(models.Model):
     """Per-store switches of the earning and reversal events."""
 
     store = models.OneToOneField("storefront.Store", on_delete=models.CASCADE, related_name="earning_settings")
+    sign_up_enabled = models.BooleanField(
+        default=True, help_text="Send Friendbuy's account sign-up event when a shopper creates an account "
+                                "(BigCommerce store/customer/created).")
     newsletter_enabled = models.BooleanField(
         default=True, help_text="Send newsletter_subscribed when BigCommerce reports a new newsletter subscriber.")
     reversals_enabled = models.BooleanField(

@@ -7,6 +7,7 @@ import json
 from django.db import transaction
 
 from referrals.attribution.services import attribution_for_order
+from referrals.earning.events import sign_up_enabled
 from referrals.models import (
     CustomerIdentity,
     FriendbuyConnection,
@@ -26,8 +27,9 @@ def _fields_hash(fields: dict) -> str:
 def customer_sync(
     *, store: Store, customer_id: int, signed_up: bool, delivery: WebhookDelivery | None = None
 ) -> CustomerIdentity | None:
-    """Re-fetch a customer; on sign-up owe Friendbuy an account-sign-up event; upsert the profile when
-    its fields changed (the natural key carries a hash of them, so unchanged fields add nothing)."""
+    """Re-fetch a customer; on sign-up owe Friendbuy an account-sign-up event (unless the store switched
+    account creation off on its Loyalty events page); upsert the profile when its fields changed (the
+    natural key carries a hash of them, so unchanged fields add nothing)."""
     customer = bigcommerce_for(store).get_customer(customer_id)
     if customer is None:
         return None
@@ -47,7 +49,7 @@ def customer_sync(
             "lastName": last,
         }
         profile = {key: value for key, value in profile.items() if value}
-        if signed_up:
+        if signed_up and sign_up_enabled(store=store):
             attribution = attribution_for_order(
                 store=store, order_id=0, cart_id=None, customer_id=customer_id, email=email or None
             )
