@@ -52,11 +52,6 @@ def earning_enabled(*, store: Store, event_type: str) -> bool:
     return bool(getattr(earning_settings_for(store=store), CATALOGUE[event_type][1]))
 
 
-def sign_up_enabled(*, store: Store) -> bool:
-    """Whether a new account is told to Friendbuy as an account sign-up (the store's switch)."""
-    return earning_settings_for(store=store).sign_up_enabled
-
-
 def earning_event_owe(*, store: Store, event_type: str, deduplication_id: str, email: str, customer_id: str,
                       properties: dict[str, str | Decimal | int] | None = None) -> LoyaltyEvent | None:
     """Owe Friendbuy this custom event once, if the store has it switched on; None when switched off or

@@ -7,9 +7,9 @@ import json
 from django.db import transaction
 
 from referrals.attribution.services import attribution_for_order
-from referrals.earning.events import sign_up_enabled
 from referrals.models import (
     CustomerIdentity,
+    EarningSettings,
     FriendbuyConnection,
     OutboxEvent,
 )
@@ -22,6 +22,12 @@ from storefront.models import Store, WebhookDelivery
 
 def _fields_hash(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _sign_up_enabled(*, store: Store) -> bool:
+    """The store's account-creation switch (EarningSettings, set on /app/events/); on when never saved."""
+    switch = EarningSettings.objects.filter(store=store).values_list("sign_up_enabled", flat=True).first()
+    return switch is None or switch
 
 
 def customer_sync(
@@ -49,7 +55,7 @@ def customer_sync(
             "lastName": last,
         }
         profile = {key: value for key, value in profile.items() if value}
-        if signed_up and sign_up_enabled(store=store):
+        if signed_up and _sign_up_enabled(store=store):
             attribution = attribution_for_order(
                 store=store, order_id=0, cart_id=None, customer_id=customer_id, email=email or None
             )
