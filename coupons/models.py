@@ -35,7 +35,30 @@ class CouponTemplate(models.Model):
         default=list, blank=True,
         help_text='Friendbuy rewardType values that mint codes, e.g. ["discount"]. Empty means only "discount".',
     )
+    class AmountSource(models.TextChoices):
+        FROM_REWARD = "from_reward", "The reward's amount, as Friendbuy sends it"
+        FIXED = "fixed", "The same amount for every code"
+
     discount_kind = models.CharField(max_length=12, choices=DiscountKind.choices, default=DiscountKind.FROM_REWARD)
+    amount_source = models.CharField(max_length=12, choices=AmountSource.choices, default=AmountSource.FROM_REWARD)
+    fixed_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="With amount_source fixed: the amount (money, or % for a percentage) of every code.",
+    )
+    free_shipping = models.BooleanField(default=False, help_text="Codes also give free shipping (all zones).")
+    product_ids = models.JSONField(
+        default=list, blank=True, help_text="BigCommerce product ids the discount applies to; empty = whole cart.",
+    )
+    category_ids = models.JSONField(
+        default=list, blank=True, help_text="BigCommerce category ids the discount applies to; empty = whole cart.",
+    )
+    one_use_per_customer = models.BooleanField(
+        default=True, help_text="Each code is used once; on: BigCommerce also limits it to one use per customer.",
+    )
+    revision = models.PositiveIntegerField(
+        default=0, help_text="Bumped when a rule that shapes the promotion changes: new codes get a new "
+                             "promotion and pool, codes already handed out keep theirs.",
+    )
     min_spend = models.DecimalField(
         max_digits=12, decimal_places=2, default=0,
         help_text="Cart subtotal the shopper must reach to use the code (promotion condition minimum_spend).",
@@ -76,6 +99,11 @@ class Promotion(models.Model):
     currency = models.CharField(max_length=3)
     coupon_type = models.CharField(max_length=6, choices=CouponType.choices, default=CouponType.SINGLE)
     min_spend = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Snapshot at creation.")
+    template_revision = models.PositiveIntegerField(default=0, help_text="The template's revision it was made from.")
+    free_shipping = models.BooleanField(default=False, help_text="Snapshot at creation.")
+    product_ids = models.JSONField(default=list, blank=True, help_text="Snapshot at creation.")
+    category_ids = models.JSONField(default=list, blank=True, help_text="Snapshot at creation.")
+    max_uses_per_customer = models.PositiveSmallIntegerField(default=1, help_text="Snapshot at creation (0 = no limit).")
     name = models.CharField(max_length=200, help_text="Name in BigCommerce (unique there; carries our id).")
     bc_promotion_id = models.BigIntegerField(null=True, blank=True, help_text="Empty until BigCommerce created it.")
     last_error = models.TextField(blank=True)
@@ -85,8 +113,9 @@ class Promotion(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["store", "template", "discount_kind", "amount", "currency", "coupon_type"],
-                name="uniq_promotion_per_template_amount",
+                fields=["store", "template", "template_revision", "discount_kind", "amount", "currency",
+                        "coupon_type"],
+                name="uniq_promotion_per_template_revision_amount",
             ),
         ]
 

@@ -36,6 +36,7 @@ from .models import CodePool, CouponCode, CouponTemplate, Promotion
 from .services import (
     CodeRequest,
     MintFailed,
+    amount_for,
     coupon_mint,
     coupon_retire,
     currency_for,
@@ -90,7 +91,8 @@ def reward_code_take(*, store: Store, template: CouponTemplate, request: CodeReq
         return held
     kind = discount_for(template=template, unit=request.unit)
     currency = currency_for(store=store, kind=kind, unit=request.unit)
-    pool = reward_pool_for(store=store, template=template, kind=kind, amount=request.amount, currency=currency)
+    pool = reward_pool_for(store=store, template=template, kind=kind,
+                           amount=amount_for(template=template, amount=request.amount), currency=currency)
     for _ in range(TAKE_ROUNDS):
         coupon = _hand_out(pool=pool, template=template, request=request)
         if coupon is not None:

@@ -86,6 +86,13 @@ def discount_for(*, template: CouponTemplate, unit: str) -> str:
     return template.discount_kind
 
 
+def amount_for(*, template: CouponTemplate, amount: Decimal) -> Decimal:
+    """The code's value: the reward's amount, or the template's fixed amount when it sets one."""
+    if template.amount_source == CouponTemplate.AmountSource.FIXED and template.fixed_amount:
+        return Decimal(template.fixed_amount)
+    return Decimal(amount)
+
+
 def currency_for(*, store: Store, kind: str, unit: str) -> str:
     """A fixed discount is in the reward's currency (rewardUnit); a percentage in the store's default."""
     unit = unit.strip().upper()
@@ -106,14 +113,30 @@ def promotion_body(promotion: Promotion) -> dict:
         discount = {"percentage_amount": _money(promotion.amount)}
     else:
         discount = {"fixed_amount": _money(promotion.amount)}
-    rule: dict = {"action": {"cart_value": {"discount": discount}}, "apply_once": True, "stop": True}
+    matchers = ([{"products": list(promotion.product_ids)}] if promotion.product_ids else []) + (
+        [{"categories": list(promotion.category_ids)}] if promotion.category_ids else [])
+    if matchers:
+        # Only the chosen products or categories are discounted; a fixed amount is spread over them once.
+        items = matchers[0] if len(matchers) == 1 else {"or": matchers}
+        action: dict = {"cart_items": {"discount": discount, "items": items,
+                                       "as_total": promotion.discount_kind != "percentage"}}
+    else:
+        action = {"cart_value": {"discount": discount}}
+    rule: dict = {"action": action, "apply_once": True, "stop": not promotion.free_shipping}
     if promotion.min_spend and promotion.min_spend > 0:
         rule["condition"] = {"cart": {"minimum_spend": _money(promotion.min_spend)}}
+    rules = [rule]
+    if promotion.free_shipping:
+        shipping: dict = {"action": {"shipping": {"free_shipping": True, "zone_ids": "*"}}, "apply_once": True,
+                          "stop": True}
+        if "condition" in rule:
+            shipping["condition"] = rule["condition"]
+        rules.append(shipping)
     return {
         "name": promotion.name,
         "redemption_type": "COUPON",
         "coupon_type": promotion.coupon_type,
-        "rules": [rule],
+        "rules": rules,
         "status": "ENABLED",
         "stop": False,
         "currency_code": promotion.currency,
@@ -127,9 +150,14 @@ def promotion_ensure(*, store: Store, template: CouponTemplate, discount_kind: s
     """The one promotion for this template, amount and currency, created in BigCommerce if needed."""
     promotion = promotion_row(store=store, template=template, kind=discount_kind, amount=amount,
                               currency=currency, coupon_type=coupon_type)
+    return promotion_remote_ensure(promotion=promotion, client=client)
+
+
+def promotion_remote_ensure(*, promotion: Promotion, client: BigCommerceClient | None = None) -> Promotion:
+    """This promotion row, created in BigCommerce (from its own snapshot of the rules) if it isn't yet."""
     if promotion.bc_promotion_id:
         return promotion
-    client = client or bigcommerce_for(store)
+    client = client or bigcommerce_for(promotion.store)
     # Row lock so concurrent mints for the same amount create one promotion; the name carries our id,
     # so a create that committed remotely but not here (crash) is found by name instead of repeated.
     with transaction.atomic():
@@ -168,7 +196,8 @@ def coupon_reserve(*, store: Store, template: CouponTemplate, request: CodeReque
     # (see the except below), so a first reservation costs one INSERT instead of a SELECT and an INSERT.
     kind = discount_for(template=template, unit=request.unit)
     currency = currency_for(store=store, kind=kind, unit=request.unit)
-    promotion = promotion_row(store=store, template=template, kind=kind, amount=request.amount, currency=currency)
+    amount = amount_for(template=template, amount=request.amount)
+    promotion = promotion_row(store=store, template=template, kind=kind, amount=amount, currency=currency)
     expires_at = timezone.now() + timedelta(days=template.expiry_days) if template.expiry_days else None
     for _ in range(CODE_COLLISION_TRIES):
         try:
@@ -177,7 +206,7 @@ def coupon_reserve(*, store: Store, template: CouponTemplate, request: CodeReque
                     store=store, code=generate_code(prefix=template.prefix, length=template.code_length),
                     source_key=request.source_key, promotion=promotion, state=CouponCode.State.MINTING,
                     issued_to_customer_id=request.customer_id or "", issued_to_email=request.email or "",
-                    amount=Decimal(request.amount).quantize(CENT), currency=currency, discount_kind=kind,
+                    amount=amount.quantize(CENT), currency=currency, discount_kind=kind,
                     min_spend=template.min_spend, expires_at=expires_at,
                 )
         except IntegrityError:
@@ -191,8 +220,9 @@ def coupon_reserve(*, store: Store, template: CouponTemplate, request: CodeReque
 
 def promotion_row(*, store: Store, template: CouponTemplate, kind: str, amount: Decimal, currency: str,
                   coupon_type: str = Promotion.CouponType.SINGLE) -> Promotion:
-    """The local promotion row (maybe not yet in BigCommerce) for this template, amount and currency."""
-    key = {"store": store, "template": template, "discount_kind": kind,
+    """The local promotion row (maybe not yet in BigCommerce) for this template (at its current revision),
+    amount and currency. A new revision gets a new row: promotions already in BigCommerce never change."""
+    key = {"store": store, "template": template, "template_revision": template.revision, "discount_kind": kind,
            "amount": Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP), "currency": currency.upper(),
            "coupon_type": coupon_type}
     promotion = Promotion.objects.filter(**key).first()
@@ -200,7 +230,11 @@ def promotion_row(*, store: Store, template: CouponTemplate, kind: str, amount: 
         return promotion
     try:
         with transaction.atomic():
-            promotion = Promotion.objects.create(**key, min_spend=template.min_spend, name="")
+            promotion = Promotion.objects.create(
+                **key, min_spend=template.min_spend, free_shipping=template.free_shipping,
+                product_ids=list(template.product_ids or []), category_ids=list(template.category_ids or []),
+                max_uses_per_customer=1 if template.one_use_per_customer else 0, name="",
+            )
             unit = "%" if kind == "percentage" else f" {key['currency']}"
             # Our id in the name makes it unique in BigCommerce and findable after a crash.
             promotion.name = (f"Friendbuy {template.name} {_money(key['amount'])}{unit}"
@@ -266,10 +300,7 @@ def coupon_mint(*, coupon_id: int, client: BigCommerceClient | None = None, anno
         return coupon
     client = client or bigcommerce_for(coupon.store)
     try:
-        promotion = coupon.promotion if coupon.promotion.bc_promotion_id else promotion_ensure(
-            store=coupon.store, template=coupon.promotion.template, discount_kind=coupon.discount_kind,
-            amount=coupon.amount, currency=coupon.currency, client=client,
-        )
+        promotion = promotion_remote_ensure(promotion=coupon.promotion, client=client)
         remote = _create_or_find(client, promotion=promotion, code=coupon.code)
     except BigCommerceError as exc:
         _release(coupon, str(exc))
@@ -281,7 +312,8 @@ def coupon_mint(*, coupon_id: int, client: BigCommerceClient | None = None, anno
 
 def _create_or_find(client: BigCommerceClient, *, promotion: Promotion, code: str) -> dict:
     try:
-        return client.create_coupon_code(promotion.bc_promotion_id, code=code, max_uses=1, max_uses_per_customer=1)
+        return client.create_coupon_code(promotion.bc_promotion_id, code=code, max_uses=1,
+                                         max_uses_per_customer=promotion.max_uses_per_customer)
     except (BigCommerceConflict, BigCommerceInvalid):
         # "Already exists": an earlier attempt got through before we could record it.
         found = client.find_coupon_code(code)
@@ -309,10 +341,7 @@ def coupon_reconcile_minting(*, now: datetime | None = None, min_age: timedelta 
         try:
             found = client.find_coupon_code(coupon.code)
             if found is None:
-                promotion = promotion_ensure(
-                    store=coupon.store, template=coupon.promotion.template, discount_kind=coupon.discount_kind,
-                    amount=coupon.amount, currency=coupon.currency, client=client,
-                )
+                promotion = promotion_remote_ensure(promotion=coupon.promotion, client=client)
                 found = _create_or_find(client, promotion=promotion, code=coupon.code)
         except BigCommerceError as exc:
             _release(coupon, str(exc))
@@ -462,7 +491,8 @@ def pool_codegen_batch(*, pool: CodePool, size: int, client: BigCommerceClient) 
         expires_at = timezone.now() + timedelta(days=template.expiry_days)
     prefix = clean_prefix(template.prefix) or None
     answer = client.codegen(
-        promotion.bc_promotion_id, batch_size=min(size, CODEGEN_BATCH), max_uses=1, max_uses_per_customer=1,
+        promotion.bc_promotion_id, batch_size=min(size, CODEGEN_BATCH), max_uses=1,
+        max_uses_per_customer=promotion.max_uses_per_customer,
         prefix=prefix, delimiter="-" if prefix else None,
         code_length=max(6, min(16, template.code_length)), exclude_characters=list(AMBIGUOUS),
     )
@@ -555,11 +585,7 @@ def _pool_top_up(*, pool: CodePool, below: int | None, client: BigCommerceClient
             return minted
         client = client or bigcommerce_for(pool.store)
         if not pool.promotion.bc_promotion_id:
-            pool.promotion = promotion_ensure(
-                store=pool.store, template=pool.template, discount_kind=pool.promotion.discount_kind,
-                amount=pool.promotion.amount, currency=pool.promotion.currency,
-                coupon_type=Promotion.CouponType.BULK, client=client,
-            )
+            pool.promotion = promotion_remote_ensure(promotion=pool.promotion, client=client)
         made = pool_codegen_batch(pool=pool, size=missing, client=client)
         if not made:
             return minted
