@@ -73,7 +73,7 @@ def test_revoke_an_issued_reward_records_the_transition_with_the_user(build, sup
 
 def test_reissue_refuses_a_reward_that_is_not_revoked(build, support_user):
     reward = build.reward("RW-I", state="issued")
-    with pytest.raises(support_actions.ActionFailed, match="Only revoked or expired"):
+    with pytest.raises(support_actions.ActionFailed, match="revoked or expired ones, get a new code"):
         support_actions.action_reissue_code(user=support_user, reward_id=reward.pk, reason="x")
     assert StaffAuditLog.objects.get().result == "failed"
 

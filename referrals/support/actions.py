@@ -119,13 +119,19 @@ def action_replay_webhook(*, user, delivery_id: int, reason: str, source: str = 
 
 
 def action_reissue_code(*, user, reward_id: int, reason: str) -> StaffAuditLog:
-    """Give a revoked or expired reward a new code."""
+    """Give a revoked or expired reward a new code, or an approved reward whose code was never minted its
+    first one (the issue is tried again)."""
     reward = Reward.objects.select_related("store").get(pk=reward_id)
 
     def work() -> str:
-        if reward.state not in (Reward.State.REVOKED, Reward.State.EXPIRED):
-            raise ActionFailed(f"Only revoked or expired rewards get a new code (this one is {reward.state}).")
-        done = reward_issue(reward_id=reward.pk, reissue=True, user=user, reason=reason)
+        if reward.state not in (Reward.State.REVOKED, Reward.State.EXPIRED, Reward.State.APPROVED):
+            raise ActionFailed("Only approved rewards without a code, and revoked or expired ones, get a new code "
+                               f"(this one is {reward.state}).")
+        done = reward_issue(reward_id=reward.pk, reissue=reward.state != Reward.State.APPROVED, user=user,
+                            reason=reason)
+        if done.state == Reward.State.APPROVED:
+            raise ActionFailed(f"Reward {done.friendbuy_reward_id} still has no code: check its coupon template "
+                               "or pool in the app settings.")
         done = Reward.objects.select_related("coupon").get(pk=done.pk)
         return f"Reward {done.friendbuy_reward_id}: {done.state}, code {done.coupon.code if done.coupon else '-'}"
 
