@@ -59,7 +59,8 @@ def test_support_person_reads_the_diagnosis_for_a_friend_email(live, support_sto
     page.fill("input[name=q]", "friendperson+ref@gmail.com")
     page.click("input[type=submit][value='Look up']")
     diagnosis = page.locator(".diagnosis")
-    sync_api.expect(diagnosis).to_contain_text("Order 4242 carried no referral signal")
+    sync_api.expect(diagnosis).to_contain_text("The friend never visited a referral link: order 4242")
+    sync_api.expect(diagnosis.locator("a.finding-action")).to_have_text("Link the order to a referral (manual referral)…")
     sync_api.expect(page.locator("a", has_text="Link to a referral")).to_be_visible()
 
 

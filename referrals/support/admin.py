@@ -117,7 +117,7 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     if store_id and any(keys.values()):
         file = customer_file(store_id=store_id, **keys)
         context.update(file=file, findings=diagnosis.diagnose(file, bc_order_id=keys["bc_order_id"]),
-                       back=request.get_full_path())
+                       back=request.get_full_path(), action_labels={k: title for k, (title, _) in ACTIONS.items()})
     elif "q" in request.GET and not q:
         context["empty_search"] = True
     elif q:
@@ -143,7 +143,8 @@ ACTIONS = {
     "replay_webhook": ("Replay the webhook",
                        "The stored delivery is processed again: the order or customer is re-fetched and written "
                        "idempotently; nothing is counted twice."),
-    "reissue_code": ("Re-issue a code", "A new BigCommerce code is minted for this revoked or expired reward."),
+    "reissue_code": ("Re-issue a code", "A new BigCommerce code is minted for this revoked or expired reward (or "
+                     "the first one for an approved reward whose code was never minted)."),
     "revoke_code": ("Revoke the code", "The unused code is deleted in BigCommerce and the reward is revoked."),
     "approve_reward": ("Approve the held reward",
                        "The fraud assessment is approved (or the pending reward approved); its code is issued."),
