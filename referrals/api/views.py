@@ -150,12 +150,18 @@ class LoyaltyOut(serializers.Serializer):
     )
     lastIdentifiedAt = serializers.DateTimeField(allow_null=True)
     tier = serializers.CharField(allow_blank=True, help_text="Loyalty tier Friendbuy last reported (empty: none).")
+    storeCredit = serializers.CharField(
+        help_text="BigCommerce store credit on the account as this app last confirmed it (applied at checkout).")
 
 
 class RewardOut(serializers.Serializer):
-    code = serializers.CharField()
+    kind = serializers.CharField(help_text="coupon, store_credit or gift_certificate.")
+    code = serializers.CharField(allow_blank=True,
+                                 help_text="Coupon or gift certificate code (empty for store credit).")
+    how_to_use = serializers.CharField(help_text="How the shopper uses it, in plain words.")
     state = serializers.CharField(help_text="Reward state: issued, redeemed, revoked, expired, clawback_flagged.")
-    code_state = serializers.CharField(help_text="Coupon code state in BigCommerce: active, redeemed, disabled…")
+    code_state = serializers.CharField(
+        help_text="Coupon code state (active, redeemed, disabled…) or credit fulfilment state (delivered, reversed).")
     recipient = serializers.CharField(help_text="advocate, friend or loyalty.")
     amount = serializers.CharField()
     discount_kind = serializers.CharField()
@@ -164,6 +170,7 @@ class RewardOut(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
     redeemed = serializers.BooleanField()
     usable = serializers.BooleanField()
+    created = serializers.DateTimeField()
 
 
 class RewardsOut(serializers.Serializer):
@@ -354,6 +361,8 @@ class LoyaltyView(ShopperView):
                     "optedIn": seen is not None,
                     "lastIdentifiedAt": seen.last_identified_at if seen else None,
                     "tier": tier_for_shopper(store=shopper.store, customer_id=shopper.customer_id)["name"],
+                    "storeCredit": reward_selectors.store_credit_for_shopper(store=shopper.store,
+                                                                              customer_id=shopper.customer_id),
                 }
             ).data
         )

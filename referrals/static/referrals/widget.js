@@ -57,15 +57,24 @@
     } else {
       var list = el("ul", {"class": "fbc-rewards"});
       items.forEach(function (r) {
-        var value = r.discount_kind === "percentage" ? r.amount + "% off" : r.amount + " " + r.currency + " off";
+        var value = r.discount_kind === "percentage" ? r.amount + "% off" : r.amount + " " + r.currency;
+        var label = {store_credit: "Store credit", gift_certificate: "Gift certificate"}[r.kind] || "Coupon";
         var status = r.redeemed ? "used" : (r.usable ? (r.expiry ? "use by " + r.expiry.slice(0, 10) : "ready to use")
                                                      : r.state);
-        list.appendChild(el("li", {"class": "fbc-reward"}, [r.code, "—", value, "(" + status + ")"].join(" ")));
+        var item = el("li", {"class": "fbc-reward fbc-" + (r.kind || "coupon")},
+                      [label + ":", value, r.code ? "— " + r.code : "", "(" + status + ")"].join(" "));
+        if (r.how_to_use) { item.appendChild(el("span", {"class": "fbc-how"}, " " + r.how_to_use)); }
+        list.appendChild(item);
       });
       panel.appendChild(list);
     }
     if (loyalty && loyalty.balance !== undefined) {
-      panel.appendChild(el("p", {"class": "fbc-balance"}, "Balance: " + loyalty.balance + " " + (loyalty.currency || "")));
+      panel.appendChild(el("p", {"class": "fbc-balance"}, "Points balance: " + loyalty.balance + " " + (loyalty.currency || "")));
+      if (loyalty.storeCredit && Number(loyalty.storeCredit) > 0) {
+        panel.appendChild(el("p", {"class": "fbc-credit"},
+          "Store credit: " + loyalty.storeCredit + " " + (loyalty.currency || "") + " (applied automatically at checkout)"));
+      }
+      if (loyalty.tier) { panel.appendChild(el("p", {"class": "fbc-tier"}, "Tier: " + loyalty.tier)); }
     }
     host.replaceChildren(panel);
   }
