@@ -7,6 +7,8 @@ from referrals.merchant import views
 
 urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
+    path("app/setup/", views.setup, name="app-setup"),
+    path("app/setup/repair/", views.setup_repair_view, name="app-setup-repair"),
     path("app/events/", earning_views.earning_events, name="app-earning-events"),
     path("api/external/v1/events", ExternalEventView.as_view(), name="external-events"),
 ]

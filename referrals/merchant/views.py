@@ -1,4 +1,5 @@
-"""The merchant's page inside the BigCommerce control panel: Friendbuy connection and the URLs to paste.
+"""The merchant's page inside the BigCommerce control panel: the guided setup until every step is done, then
+the dashboard (the setup stays reachable at /app/setup/); the Friendbuy connection form and the repair buttons.
 
 Thin: reads through selectors, writes through services, and only ever for request.store (set from the
 session by storefront.session.store_user_required).
@@ -10,8 +11,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from referrals.friendbuy import selectors, services
-from referrals.merchant.access import READ_ONLY_MESSAGE, can_manage, store_user_role
+from referrals.merchant.access import READ_ONLY_MESSAGE, ReadOnlyUser, can_manage, store_user_role
 from referrals.merchant.forms import FriendbuyConnectForm
+from referrals.merchant.repair import RepairRefused, setup_repair
+from referrals.merchant.setup import setup_status
 from storefront.selectors import store_public_urls
 from storefront.session import error_page, store_user_required
 
@@ -35,7 +38,7 @@ def _check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @store_user_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """GET/POST /app/: the store, its Friendbuy health, its inbound URLs and the Connect Friendbuy form."""
+    """GET/POST /app/: the setup steps (with the Connect Friendbuy form) until all are done, then the dashboard."""
     if request.method == "POST" and not can_manage(request.store_user):
         # Every write on this page needs a role that may change settings; a read-only user only looks.
         return error_page(request, status=403, title="You can view this page but not change it",
@@ -60,8 +63,40 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 return redirect(APP_HOME)
     else:
         form = FriendbuyConnectForm(connection=connection)
-    return render(request, "referrals/dashboard.html", {
+    return _setup_page(request, form=form, connection=connection)
+
+
+def _setup_page(request: HttpRequest, *, form: FriendbuyConnectForm, connection) -> HttpResponse:
+    setup = setup_status(store=request.store)
+    return render(request, "referrals/setup.html", {
         "store": request.store, "store_user": request.store_user, "connection": connection, "form": form,
-        "urls": store_public_urls(store=request.store),
+        "urls": store_public_urls(store=request.store), "setup": setup,
+        "steps": {step.key: step for step in setup.steps},
         "can_manage": can_manage(request.store_user), "role": store_user_role(request.store_user),
     })
+
+
+@xframe_options_exempt
+@require_http_methods(["GET"])
+@store_user_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """GET /app/setup/: the setup steps, also once they are all done."""
+    connection = selectors.friendbuy_connection_for(store=request.store)
+    return _setup_page(request, form=FriendbuyConnectForm(connection=connection), connection=connection)
+
+
+@xframe_options_exempt
+@require_http_methods(["POST"])
+@store_user_required
+def setup_repair_view(request: HttpRequest) -> HttpResponse:
+    """POST /app/setup/repair/ (what=scripts|webhooks): re-run that installer for request.store (owner only)."""
+    try:
+        ok, detail = setup_repair(store=request.store, store_user=request.store_user, what=request.POST.get("what", ""))
+    except ReadOnlyUser:
+        return error_page(request, status=403, title="You can view this page but not change it",
+                          message=READ_ONLY_MESSAGE)
+    except RepairRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        (messages.success if ok else messages.error)(request, detail)
+    return redirect("app-setup")
