@@ -20,6 +20,7 @@ from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import FriendbuyConnection, OrderSnapshot
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
+from sandbox.demo.credit import play_demo_credit
 from sandbox.demo.earning import play_demo_earning
 from sandbox.demo.fraud import play_demo_fraud
 from sandbox.demo.orders import play_demo_orders
@@ -93,6 +94,7 @@ class Command(BaseCommand):
         fraud = play_demo_fraud(store=store)
         self.stdout.write(f"Fraud cases played: {fraud}")
         self.stdout.write(f"Loyalty played: {play_demo_earning(store=store)}")
+        self.stdout.write(f"Credit rewards played: {play_demo_credit(store=store)}")
 
     def _storefront(self, store: Store) -> dict:
         return prepare_demo_storefront(store=store)
