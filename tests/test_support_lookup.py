@@ -123,3 +123,14 @@ def test_lookup_ignores_other_stores_data(history):
     other.order(2001, email="someone@example.com", customer_id=501, at=T0 + timedelta(days=1))
     f = customer_file(store_id=history.store_id, bc_customer_id=501)
     assert {s.order.store_id for s in f.orders} == {history.store_id}
+
+
+def test_lookup_page_shows_each_finding_with_its_next_step_and_action_button(support_client, build):
+    order = build.order(77, email="fred@example.com")
+    build.attribution(order)
+    event = build.purchase_event(order, state="dead", status=400, error="Invalid email")
+    url = f"/admin/support/lookup/?store={build.store.pk}&order=77"
+    body = support_client.get(url).content.decode()
+    assert "The purchase event purchase:77 is dead-lettered after 12 attempts" in body
+    assert "<strong>Next step:</strong> Fix the cause named in Friendbuy" in body
+    assert f"/admin/support/action/resend_event/{event.pk}/" in body and "Resend the event to Friendbuy…" in body
