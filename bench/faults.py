@@ -210,7 +210,7 @@ def main() -> int:
     from sandbox.models import SandboxFault
     from storefront.models import WebhookDelivery
     from storefront.selectors import store_public_urls
-    from storefront.webhook_registration import webhooks_ensure
+    from storefront.webhooks.registration import webhooks_ensure
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     redis = Redis(workdir, durable=not args.redis_loses_data)

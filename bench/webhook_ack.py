@@ -6,7 +6,7 @@ so after its first call each worker finds it remembered, where a store sending l
 per worker every WEBHOOK_STORE_SECONDS pays one more indexed SELECT), secret check, validation, raw
 row with its dedupe claim (one durable INSERT, synchronous commit), answer. Processing is queued on a
 real Redis broker and not run: each worker publishes the accepted ids in batches from a background
-thread in the same process (storefront/webhook_queue.py), so that CPU is in the figures too. After
+thread in the same process (storefront/webhooks/delivery_queue.py), so that CPU is in the figures too. After
 the server has stopped (its workers flush on exit), the ids in the queued messages are checked
 against the deliveries accepted: a delivery that was stored but not queued exactly once fails the run.
 Targets: ≥ 50% of the baseline's throughput, p99 < 50 ms.

@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/storefront/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("storefront.webhook_urls")),
+    path("", include("storefront.webhooks.urls")),
     path("", include("referrals.inbox.urls")),
     path("", include("referrals.reporting.urls")),
 ]

@@ -15,7 +15,7 @@ from referrals.orders.identity import normalize_email
 from referrals.reporting import rollup
 from referrals.rewards import issue, order_events  # noqa: F401  (their signal receivers)
 from referrals.screening import assessment, decisions  # noqa: F401  (their signal receivers)
-from storefront import handlers
+from storefront.webhooks import handlers
 
 
 def wire() -> None:

@@ -4,11 +4,11 @@ from django.contrib import admin
 from . import (  # noqa: F401  (register their admins; autodiscover only imports this module)
     admin_scheduler,
     admin_scripts,
-    admin_webhooks,
 )
 from .admin_base import ActionPermissionsMixin, NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline
 from .admin_retention import RetentionNoticeMixin
 from .models import OutboundCall, RejectedCall, Store, StoreUser
+from .webhooks import admin as webhooks_admin  # noqa: F401  (likewise)
 
 
 class StoreUserInline(ReadOnlyInline):

@@ -11,10 +11,10 @@ class StorefrontConfig(AppConfig):
     verbose_name = "BigCommerce stores"
 
     def ready(self) -> None:
-        from . import handlers
         from .channels import CHANNEL_SCOPES, handle_channel_deliveries
         from .models import Store
-        from .webhook_stores import forget_saved_store
+        from .webhooks import handlers
+        from .webhooks.store_lookup import forget_saved_store
 
         # The store's URL and channels are read again when BigCommerce says they changed.
         for scope in CHANNEL_SCOPES:

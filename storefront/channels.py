@@ -25,10 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from .clients import bigcommerce_for
-from .handlers import DeliveryRetryLater
 from .http import HttpError
 from .models import Store, StorefrontChannel, WebhookDelivery
 from .queueing import task_enqueue_on_commit
+from .webhooks.handlers import DeliveryRetryLater
 
 logger = logging.getLogger(__name__)
 

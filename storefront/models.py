@@ -118,4 +118,4 @@ from .channel_models import *  # noqa: E402, F403
 from .rejection_models import *  # noqa: E402, F403
 from .replay_models import *  # noqa: E402, F403
 from .shopper_models import *  # noqa: E402, F403
-from .webhook_models import *  # noqa: E402, F403
+from .webhooks.models import *  # noqa: E402, F403

@@ -251,7 +251,7 @@ def store_provision(*, store: Store) -> dict[str, str]:
     """
     from .channels import channels_sync
     from .scripts import scripts_ensure
-    from .webhook_registration import webhooks_ensure
+    from .webhooks.registration import webhooks_ensure
 
     def channels(*, store: Store) -> tuple[int, ...]:
         return channels_sync(store=store).channel_ids

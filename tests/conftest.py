@@ -24,7 +24,7 @@ def _fast_and_isolated(settings):
 @pytest.fixture(autouse=True)
 def _no_remembered_webhook_stores():
     """The webhook inbox's per-process store memory starts empty, as in a fresh process."""
-    from storefront.webhook_stores import webhook_stores_forget
+    from storefront.webhooks.store_lookup import webhook_stores_forget
 
     webhook_stores_forget()
 

@@ -8,7 +8,7 @@ import pytest
 from referrals.models import FriendbuyConnection
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
-from storefront.webhook_registration import webhooks_ensure
+from storefront.webhooks.registration import webhooks_ensure
 from tests.factories import StoreFactory
 
 

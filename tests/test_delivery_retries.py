@@ -17,9 +17,9 @@ from referrals.models import FriendbuyDelivery, FriendbuyWebhookItem, LoyaltyEve
 from referrals.tasks import rewards as reward_tasks
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
-from storefront import handlers
 from storefront.models import WebhookDelivery
 from storefront.tasks import webhooks as webhook_tasks
+from storefront.webhooks import processing
 from tests.fixtures_lifecycle import order_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,26 +55,26 @@ def test_a_delivery_failing_twice_is_retried_on_schedule_and_processed_once(lc_s
     assert delivery.status == "failed" and delivery.attempts == 1 and "503" in delivery.error
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=29)
     # Not due yet: the beat run leaves it alone.
-    assert handlers.deliveries_retry_due() == 0
+    assert processing.deliveries_retry_due() == 0
 
     _due(WebhookDelivery)
-    assert handlers.deliveries_retry_due() == 1
+    assert processing.deliveries_retry_due() == 1
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempts == 2
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=59)  # the schedule grows
 
     _due(WebhookDelivery)
-    assert handlers.deliveries_retry_due() == 1
+    assert processing.deliveries_retry_due() == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("processed", 3, None)
     assert [p["orderId"] for p in purchases()] == [str(order["id"])]
     assert OutboxEvent.objects.filter(kind="purchase").count() == 1
     _due(WebhookDelivery)
-    assert handlers.deliveries_retry_due() == 0
+    assert processing.deliveries_retry_due() == 0
 
 
 def test_a_delivery_failing_forever_becomes_a_dead_letter_after_the_max(lc_store, post_webhook, monkeypatch):
-    monkeypatch.setattr(handlers, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 3)
     order = _failing_order(lc_store, failed_attempts=1_000)
     post_webhook(lc_store, order_webhook(lc_store, order["id"]))
     for _ in range(5):
@@ -88,7 +88,7 @@ def test_a_delivery_failing_forever_becomes_a_dead_letter_after_the_max(lc_store
 def test_a_dead_letter_is_counted_in_the_admin_and_replayed_behind_the_confirmation_page(
     lc_store, post_webhook, monkeypatch, superuser_client, purchases
 ):
-    monkeypatch.setattr(handlers, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
     order = _failing_order(lc_store, failed_attempts=1)
     post_webhook(lc_store, order_webhook(lc_store, order["id"]))
     delivery = WebhookDelivery.objects.get(status="dead")
@@ -115,7 +115,7 @@ def test_a_dead_letter_is_counted_in_the_admin_and_replayed_behind_the_confirmat
 
 
 def test_the_replay_command_processes_dead_webhook_deliveries(lc_store, post_webhook, monkeypatch, purchases):
-    monkeypatch.setattr(handlers, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
     order = _failing_order(lc_store, failed_attempts=1)
     post_webhook(lc_store, order_webhook(lc_store, order["id"]))
     assert WebhookDelivery.objects.get().status == "dead"
@@ -128,7 +128,7 @@ def test_the_replay_command_processes_dead_webhook_deliveries(lc_store, post_web
 
 def test_a_read_only_role_sees_dead_letters_but_cannot_replay_them(lc_store, post_webhook, monkeypatch,
                                                                     auditor_client):
-    monkeypatch.setattr(handlers, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
     order = _failing_order(lc_store, failed_attempts=1)
     post_webhook(lc_store, order_webhook(lc_store, order["id"]))
     delivery = WebhookDelivery.objects.get(status="dead")

@@ -13,7 +13,7 @@ from sandbox.storefront import shoppers
 from sandbox.storefront.demo import prepare_demo_storefront
 from storefront.models import StorefrontSettings
 from storefront.scripts import widget_asset
-from storefront.webhook_registration import webhooks_ensure
+from storefront.webhooks.registration import webhooks_ensure
 from tests.fixtures_storefront import build_storefront_world
 
 

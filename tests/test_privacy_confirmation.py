@@ -11,8 +11,8 @@ from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.models import FakeCustomer
 from sandbox.friendbuy import world as fb_world
 from storefront.clients import bigcommerce_for
-from storefront.handlers import deliveries_replay, deliveries_retry_due
 from storefront.models import WebhookDelivery
+from storefront.webhooks.processing import deliveries_replay, deliveries_retry_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

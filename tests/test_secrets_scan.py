@@ -21,7 +21,7 @@ from sandbox.bigcommerce.models import FakeInstallCode, FakeStore
 from sandbox.friendbuy.models import FakeMerchant, FakeToken
 from storefront.models import OutboundCall, Store
 from storefront.redaction import RedactingFilter, redact_data, scrub, scrub_data, secret_remember
-from storefront.webhook_registration import webhooks_ensure
+from storefront.webhooks.registration import webhooks_ensure
 from tests.db_scan import scan_database, scan_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +80,7 @@ def test_no_known_secret_in_any_column_of_any_table_or_in_the_logs(demo_played, 
     assert OutboundCall.objects.filter(path__contains="/hooks", method="POST").exists()
     records = caplog.get_records("setup") + caplog.records
     assert len(records) > 20
-    assert {"storefront.webhook_registration", "referrals.friendbuy.client"} <= {record.name for record in records}
+    assert {"storefront.webhooks.registration", "referrals.friendbuy.client"} <= {record.name for record in records}
 
     findings = scan_database(secrets)
     assert not findings, "\n".join(map(str, findings))

@@ -15,7 +15,7 @@ from storefront.api_support import allowed_origins, forget_stores, store_for_pub
 from storefront.channels import channels_sync
 from storefront.models import InstalledScript, Store, StorefrontChannel, WebhookDelivery
 from storefront.scripts import SCRIPT_NAMES, scripts_check_all, scripts_ensure
-from storefront.webhook_registration import WEBHOOK_SCOPES
+from storefront.webhooks.registration import WEBHOOK_SCOPES
 from tests.fixtures_install import STORE_HASH
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from referrals.models import OrderSnapshot
 from sandbox.bigcommerce import world as bc_world
-from storefront import webhook_queue, webhook_stores
 from storefront.bounded_json import Body
 from storefront.models import Store, WebhookDelivery
 from storefront.tasks import webhooks as tasks
-from storefront.webhooks import webhook_receive
+from storefront.webhooks import delivery_queue, store_lookup
+from storefront.webhooks.inbox import webhook_receive
 from tests.fixtures_lifecycle import order_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,12 +42,12 @@ def batching(monkeypatch):
     """A broker-backed setting (not eager): ids wait in this process's queue for the publishing thread."""
     conf = tasks.process_webhook_deliveries.app.conf
     saved, conf.task_always_eager = conf.task_always_eager, False
-    monkeypatch.setattr(webhook_queue, "FLUSH_SECONDS", 0.3)
+    monkeypatch.setattr(delivery_queue, "FLUSH_SECONDS", 0.3)
     try:
         yield
     finally:
         conf.task_always_eager = saved
-        webhook_queue._pending.take()  # nothing left over for another test
+        delivery_queue._pending.take()  # nothing left over for another test
 
 
 def _wait_until(condition, seconds: float = 5.0):
@@ -61,7 +61,7 @@ def _wait_until(condition, seconds: float = 5.0):
 def clock(monkeypatch):
     """Move the store memory's clock forward by hand."""
     now = [1000.0]
-    monkeypatch.setattr(webhook_stores, "monotonic", lambda: now[0])
+    monkeypatch.setattr(store_lookup, "monotonic", lambda: now[0])
     return now
 
 
@@ -94,16 +94,16 @@ def test_ids_are_published_in_batches_by_one_background_thread(lc_store, post_we
 
 
 def test_more_ids_than_a_batch_holds_go_out_in_several_messages(published, batching, monkeypatch):
-    monkeypatch.setattr(webhook_queue, "BATCH_MAX", 2)
-    assert webhook_queue.webhook_deliveries_publish(delivery_ids=[1, 2, 3, 4, 5]) == 5
+    monkeypatch.setattr(delivery_queue, "BATCH_MAX", 2)
+    assert delivery_queue.webhook_deliveries_publish(delivery_ids=[1, 2, 3, 4, 5]) == 5
     assert published == [[1, 2], [3, 4], [5]]
 
 
 def test_ids_still_waiting_are_published_by_a_flush(published, batching, monkeypatch):
-    monkeypatch.setattr(webhook_queue, "FLUSH_SECONDS", 3.0)
-    webhook_queue.webhook_delivery_queue(delivery_id=41)
-    webhook_queue.webhook_delivery_queue(delivery_id=42)
-    assert webhook_queue.webhook_queue_flush() == 2
+    monkeypatch.setattr(delivery_queue, "FLUSH_SECONDS", 3.0)
+    delivery_queue.webhook_delivery_queue(delivery_id=41)
+    delivery_queue.webhook_delivery_queue(delivery_id=42)
+    assert delivery_queue.webhook_queue_flush() == 2
     assert published == [[41, 42]]
 
 
@@ -112,7 +112,7 @@ def test_a_refused_publish_is_logged_and_never_raises(monkeypatch, caplog):
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.process_webhook_deliveries, "delay", broker_down)
-    assert webhook_queue.webhook_deliveries_publish(delivery_ids=[7, 8]) == 0
+    assert delivery_queue.webhook_deliveries_publish(delivery_ids=[7, 8]) == 0
     assert "the sweeper will" in caplog.text
 
 
@@ -168,7 +168,7 @@ def test_a_secret_rotated_elsewhere_retires_the_old_one_when_the_memory_expires(
     old = lc_store.webhook_secret
     assert post_webhook(lc_store, order_webhook(lc_store, 1, hash="1"), secret=old).status_code == 200
     _rotate_secret_elsewhere(lc_store, "rotated-secret-0123456789")
-    clock[0] += webhook_stores.WEBHOOK_STORE_SECONDS + 0.1
+    clock[0] += store_lookup.WEBHOOK_STORE_SECONDS + 0.1
     response = post_webhook(lc_store, order_webhook(lc_store, 2, hash="2"), secret=old)
     assert response.status_code == 401
     assert WebhookDelivery.objects.get(response_status=401).status == "rejected"
@@ -210,7 +210,7 @@ def test_an_uninstall_elsewhere_is_refused_by_the_task_then_at_the_door(lc_store
     accepted = WebhookDelivery.objects.get(resource_id=str(second["id"]))
     assert accepted.valid and accepted.status == "rejected" and "not installed" in accepted.error
     assert not OrderSnapshot.objects.filter(bc_order_id=second["id"]).exists()
-    clock[0] += webhook_stores.WEBHOOK_STORE_SECONDS + 0.1
+    clock[0] += store_lookup.WEBHOOK_STORE_SECONDS + 0.1
     response = post_webhook(lc_store, order_webhook(lc_store, second["id"], hash="later"))
     assert response.status_code == 200 and response.content == b""
     assert WebhookDelivery.objects.latest("id").error == "Store is not installed; ignored."

@@ -7,9 +7,9 @@ import pytest
 from referrals.models import OrderSnapshot, OutboxEvent
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.models import FakeHook
-from storefront import handlers
 from storefront.models import WebhookDelivery, WebhookSubscription
-from storefront.webhook_registration import WEBHOOK_SCOPES, webhooks_ensure
+from storefront.webhooks import processing
+from storefront.webhooks.registration import WEBHOOK_SCOPES, webhooks_ensure
 from tests.fixtures_lifecycle import order_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,7 +130,7 @@ def test_a_failing_handler_marks_the_delivery_failed_and_replay_processes_it(
     assert post_webhook(lc_store, order_webhook(lc_store, order["id"])).status_code == 200
     delivery = _only_delivery()
     assert delivery.status == "failed" and "BigCommerce" in delivery.traceback
-    assert handlers.deliveries_replay(delivery_ids=[delivery.pk]) == 1
+    assert processing.deliveries_replay(delivery_ids=[delivery.pk]) == 1
     delivery.refresh_from_db()
     assert delivery.status == "processed" and delivery.attempts == 2
     assert OutboxEvent.objects.filter(kind="purchase", state="sent").count() == 1

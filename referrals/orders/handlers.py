@@ -10,7 +10,7 @@ from storefront.models import WebhookDelivery
 
 
 def handle_order_deliveries(deliveries: Sequence[WebhookDelivery]) -> None:
-    """One re-fetch for the deliveries of one order (storefront.handlers groups them): the events it
+    """One re-fetch for the deliveries of one order (storefront.webhooks.processing groups them): the events it
     records point at the newest, and a refund delivery among them makes it read the refunds."""
     newest = deliveries[-1]
     order_sync(

@@ -75,8 +75,8 @@ from referrals.outbox import outbox_enqueue, outbox_scrub_personal_data
 from storefront.bigcommerce import BigCommerceError, BigCommerceNotFound
 from storefront.clients import bigcommerce_for
 from storefront.fields import EncryptedTextField
-from storefront.handlers import DeliveryRejected, DeliveryRetryLater
 from storefront.models import OutboundCall, Store
+from storefront.webhooks.handlers import DeliveryRejected, DeliveryRetryLater
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from referrals.rewards.issue import reward_issue
 from referrals.rewards.reversal import reward_reverse
 from referrals.rewards.transitions import IllegalTransition, reward_transition
 from referrals.support.roles import can_run_actions
-from storefront.handlers import deliveries_replay
 from storefront.models import Store, WebhookDelivery
+from storefront.webhooks.processing import deliveries_replay
 
 
 class ActionFailed(Exception):

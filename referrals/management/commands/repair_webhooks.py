@@ -7,7 +7,7 @@ secret headers, for one store or every installed store.
 from django.core.management.base import BaseCommand, CommandError
 
 from storefront.selectors import store_by_hash
-from storefront.webhook_registration import webhooks_ensure, webhooks_repair_all
+from storefront.webhooks.registration import webhooks_ensure, webhooks_repair_all
 
 
 class Command(BaseCommand):

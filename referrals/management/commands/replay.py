@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from referrals.inbox.process import deliveries_replay
 from referrals.models import FriendbuyDelivery, OutboxEvent
 from referrals.outbox import outbox_replay
-from storefront import handlers
 from storefront.models import WebhookDelivery
 from storefront.selectors import store_by_hash
+from storefront.webhooks import processing
 
 QUEUES = ("outbox", "webhooks", "friendbuy")
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if queue == "outbox":
             self._outbox(event=event, store=store_obj, states=states)
         elif queue == "webhooks":
-            self._deliveries(WebhookDelivery, handlers.deliveries_replay, event=event, store=store_obj,
+            self._deliveries(WebhookDelivery, processing.deliveries_replay, event=event, store=store_obj,
                              states=states, label="BigCommerce webhook deliveries")
         else:
             self._deliveries(FriendbuyDelivery, deliveries_replay, event=event, store=store_obj,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .webhooks import bigcommerce_webhook
+from .views import bigcommerce_webhook
 
 urlpatterns = [
     path("bigcommerce/webhooks/<str:public_id>", bigcommerce_webhook, name="bigcommerce-webhook"),

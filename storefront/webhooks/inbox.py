@@ -1,16 +1,17 @@
-"""Inbound BigCommerce webhooks: POST /bigcommerce/webhooks/<public_id>.
+"""The BigCommerce webhook inbox: what POST /bigcommerce/webhooks/<public_id> records and answers
+(the view, storefront.webhooks.views, only translates HTTP and queues the accepted delivery).
 
 Order of work (DESIGN.md §3.1-3.3, 3.8): every call is stored; a valid delivery claims its dedupe key
-in the same INSERT (webhook_rows), committed before we answer; its id is handed to the processing
-queue (webhook_queue, which publishes tasks in batches). A delivery whose queueing fails is still
+in the same INSERT (delivery_insert), committed before we answer; its id is handed to the processing
+queue (delivery_queue, which publishes tasks in batches). A delivery whose queueing fails is still
 stored and is queued by the sweeper (tasks.webhook_deliveries_sweep). The body is untrusted until
 the call is authenticated: nothing in it is parsed before that.
 
 Authentication (reference §2.5): a Standard Webhooks signature keyed with the app's client secret
-(webhook_signatures) when BigCommerce sends one, and the per-store secret header we registered the
+(signatures) when BigCommerce sends one, and the per-store secret header we registered the
 hook with (`X-Webhook-Secret`, constant-time), which is the only factor when no signature arrives.
 The URL's opaque public id says which store's secret to expect; the store behind it is remembered
-per process for a few seconds (webhook_stores).
+per process for a few seconds (store_lookup).
 
 Answers. A non-2xx lowers the success ratio of the app's whole destination domain, and under 90 %
 BigCommerce blocklists every store's hooks (§2.4), so an authenticated call always gets 2xx with an
@@ -22,10 +23,10 @@ reason. `store/information/updated` carries no data.id; its resource id is `stor
 - 404: an unknown public id without a valid signature (nothing says who sent it). With a valid
   BigCommerce signature it is 200 (a hook of a store we no longer know; recorded as rejected);
 - 413: a body over 1 MiB (never read whole, so never authenticated);
-- 429: an unauthenticated caller over INBOUND_UNAUTHENTICATED_RATE (inbound_limits), not recorded;
+- 429: an unauthenticated caller over INBOUND_UNAUTHENTICATED_RATE (storefront.inbound_limits), not recorded;
 - 500: our own failure while deciding, recorded with its traceback (BigCommerce retries).
 Authenticated calls are stored whole; the others as size, SHA-256 and the first 1 KB
-(inbound_evidence).
+(storefront.inbound_evidence).
 """
 
 from __future__ import annotations
@@ -35,21 +36,14 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
-
-from .bounded_json import Body, BoundedJSONError, body_read, json_parse
-from .client_ip import client_ip
+from ..bounded_json import Body, BoundedJSONError, json_parse
+from ..inbound_evidence import body_evidence, headers_evidence, text_evidence
+from ..inbound_limits import unauthenticated_call_allowed
+from .delivery_insert import webhook_delivery_insert
 from .handlers import is_handled
-from .inbound_evidence import body_evidence, headers_evidence, text_evidence
-from .inbound_limits import unauthenticated_call_allowed
 from .models import WebhookDelivery
-from .webhook_queue import webhook_delivery_queue
-from .webhook_rows import webhook_delivery_insert
-from .webhook_signatures import Signature, signature_verify
-from .webhook_stores import WebhookStore, webhook_store_get
+from .signatures import Signature, signature_verify
+from .store_lookup import WebhookStore, webhook_store_get
 
 SECRET_HEADER = "X-Webhook-Secret"
 MAX_BODY_BYTES = 1024 * 1024
@@ -202,28 +196,3 @@ def webhook_receive(
             200, "Duplicate delivery; already received.", webhook_delivery_insert(values=duplicate, claim=False)
         )
     return InboxAnswer(200, verdict.message, delivery_id, to_process=True)
-
-
-def _response(result: InboxAnswer) -> HttpResponse:
-    if 200 <= result.status < 300:
-        # BigCommerce recommends no body and no extra headers on an acknowledgement (§2.4).
-        return HttpResponse(status=result.status, content_type=None)
-    response = JsonResponse({"status": result.status, "message": result.message}, status=result.status)
-    if result.status == 429:
-        response["Retry-After"] = "60"
-    return response
-
-
-@csrf_exempt
-@require_POST
-@transaction.non_atomic_requests  # the row must be committed before we answer, whatever the settings
-def bigcommerce_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
-    result = webhook_receive(
-        public_id=public_id,
-        body=body_read(request, limit=MAX_BODY_BYTES),
-        headers=request.headers,
-        remote_ip=client_ip(request),
-    )
-    if result.to_process:
-        webhook_delivery_queue(delivery_id=result.delivery_id)
-    return _response(result)

@@ -3,10 +3,10 @@ list, replay behind a confirmation page."""
 
 from django.contrib import admin, messages
 
-from .admin_base import ReadOnlyAdmin, confirm_action
-from .admin_retention import RetentionNoticeMixin
-from .handlers import MAX_ATTEMPTS, deliveries_replay
+from ..admin_base import ReadOnlyAdmin, confirm_action
+from ..admin_retention import RetentionNoticeMixin
 from .models import WebhookDelivery, WebhookSubscription
+from .processing import MAX_ATTEMPTS, deliveries_replay
 
 
 @admin.register(WebhookSubscription)

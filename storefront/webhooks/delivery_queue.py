@@ -9,7 +9,7 @@ a batch in turn, so BATCH_MAX also bounds how long the last delivery of a batch 
 
 Nothing here carries durability: the delivery row is committed before its id arrives here. If a publish
 fails, or the process dies with ids still waiting, those rows stay "received" and the sweeper
-(tasks.webhook_deliveries_sweep) queues them. With task_always_eager (the tests, the demo without a
+(storefront.tasks.webhooks.webhook_deliveries_sweep) queues them. With task_always_eager (the tests, the demo without a
 broker) each id is processed at once in the caller, as `.delay()` would do there.
 """
 
@@ -21,7 +21,7 @@ import os
 import threading
 import time
 
-from .queueing import task_enqueue, tasks_run_inline
+from ..queueing import task_enqueue, tasks_run_inline
 
 logger = logging.getLogger(__name__)
 

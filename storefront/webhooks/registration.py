@@ -12,11 +12,12 @@ import logging
 
 from django.utils import timezone
 
-from .bigcommerce import BigCommerceError
-from .clients import bigcommerce_for
-from .models import Store, WebhookSubscription
-from .selectors import store_public_urls
-from .webhooks import SECRET_HEADER
+from ..bigcommerce import BigCommerceError
+from ..clients import bigcommerce_for
+from ..models import Store
+from ..selectors import store_public_urls
+from .inbox import SECRET_HEADER
+from .models import WebhookSubscription
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ so each process remembers installed stores for WEBHOOK_STORE_SECONDS. What keeps
 - saving or deleting a Store forgets it in this process at once (signals, connected in apps.py); other
   processes see an uninstall or a rotation within WEBHOOK_STORE_SECONDS (until then the old secret is
   still accepted there), and the processing task refuses a delivery whose store is no longer
-  installed when it runs (handlers.delivery_process).
+  installed when it runs (processing.delivery_process).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from time import monotonic
 
-from .models import Store
+from ..models import Store
 
 WEBHOOK_STORE_SECONDS = 5.0
 WEBHOOK_STORE_MAX = 10_000

@@ -1,9 +1,8 @@
-"""The registry that carries verified BigCommerce webhook deliveries to the apps that act on them.
+"""Processing of stored BigCommerce webhook deliveries: run, record, retry, dead-letter, replay.
 
-storefront is the ground floor: it must not import referrals (or coupons, fraud). Those apps call
-`register()` (or `register_resource()`) from their AppConfig.ready(); the inbox task calls
-`delivery_process()` or `deliveries_process_received()`, which run the handlers of each delivery's
-scope and record the outcome on the delivery rows.
+The inbox task calls `delivery_process()` or `deliveries_process_received()`, which run the handlers
+the other apps registered for each delivery's scope (storefront.webhooks.handlers) and record the outcome
+on the delivery rows.
 
 A resource handler re-fetches the resource and acts on its current state, not on what the delivery
 said (BigCommerce payloads carry only ids). So one run serves every delivery of the same store and
@@ -21,8 +20,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -30,15 +28,13 @@ from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat, Left
 from django.utils import timezone
 
-from .backoff import DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
-from .models import Store, WebhookDelivery
-from .redaction import scrub
+from ..backoff import DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
+from ..models import Store
+from ..redaction import scrub
+from .handlers import DeliveryRejected, DeliveryRetryLater, handlers_group_key, handlers_run
+from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[WebhookDelivery], None]
-# Called with the deliveries (oldest first, at least one) of one store and one resource id.
-ResourceHandler = Callable[[Sequence[WebhookDelivery]], None]
 
 MAX_ATTEMPTS, RETRY_SCHEDULE = DELIVERY_MAX_ATTEMPTS, DELIVERY_RETRY_SCHEDULE
 # A claimed retry is not claimed again by the next run for this long (a worker that dies mid-run
@@ -47,86 +43,8 @@ RETRY_LEASE = timedelta(minutes=10)
 RETRY_BATCH = 200
 
 
-class DeliveryRejected(Exception):
-    """A handler refuses a verified delivery on the facts (e.g. BigCommerce denies what it announced):
-    recorded as rejected with this reason, not retried, nothing done."""
-
-
-class DeliveryRetryLater(Exception):
-    """A handler cannot act safely now (e.g. BigCommerce can't be reached to confirm a deletion): the
-    delivery is retried on the schedule of failed deliveries with this reason, without a traceback."""
-
-
-@dataclass(frozen=True)
-class _Registration:
-    scope_prefix: str
-    handler: Handler | ResourceHandler
-    per_resource: bool
-
-    def run(self, deliveries: Sequence[WebhookDelivery]) -> None:
-        if self.per_resource:
-            self.handler(deliveries)
-        else:
-            for delivery in deliveries:
-                self.handler(delivery)
-
-
-_registry: list[_Registration] = []
-
-
-def _add(registration: _Registration) -> None:
-    if registration not in _registry:
-        _registry.append(registration)
-
-
-def register(scope_prefix: str, handler: Handler) -> None:
-    """Run `handler` for every verified delivery whose scope starts with `scope_prefix` (idempotent)."""
-    _add(_Registration(scope_prefix, handler, per_resource=False))
-
-
-def register_resource(scope_prefix: str, handler: ResourceHandler) -> None:
-    """Run `handler` once per store and resource id for the deliveries of a batch whose scope starts with
-    `scope_prefix` (idempotent). Only for handlers that re-fetch the resource: they act on its state,
-    so the deliveries of a batch that name it need one run, not one each."""
-    _add(_Registration(scope_prefix, handler, per_resource=True))
-
-
-def _registrations_for(scope: str) -> list[_Registration]:
-    return [registration for registration in _registry if scope.startswith(registration.scope_prefix)]
-
-
-def is_handled(scope: str) -> bool:
-    """True when some app subscribed to this scope; the inbox answers 400 to any other scope."""
-    return bool(scope) and bool(_registrations_for(scope))
-
-
-def dispatch(delivery: WebhookDelivery) -> None:
-    """Run every handler of the delivery's scope; exceptions propagate to the caller."""
-    _dispatch_group([delivery])
-
-
-def _dispatch_group(deliveries: Sequence[WebhookDelivery]) -> None:
-    registrations = _registrations_for(deliveries[0].scope)
-    if not registrations:
-        raise LookupError(f"No handler is registered for scope {deliveries[0].scope!r}.")
-    for registration in registrations:
-        registration.run(deliveries)
-
-
-def _group_key(delivery: WebhookDelivery) -> tuple:
-    """Deliveries with equal keys are served by one run of their handlers.
-
-    Only when every handler of the scope is a resource handler: the same store, the same handlers and
-    the same resource id. Anything else is its own group (the delivery's id keeps it apart).
-    """
-    registrations = _registrations_for(delivery.scope)
-    if registrations and all(registration.per_resource for registration in registrations):
-        return ("resource", delivery.store_id, tuple(registrations), delivery.resource_id)
-    return ("delivery", delivery.pk)
-
-
 def _refuse_uninstalled(deliveries: Sequence[WebhookDelivery]) -> None:
-    # The inbox may have accepted them from its few-second store memory (webhook_stores) just as the
+    # The inbox may have accepted them from its few-second store memory (store_lookup) just as the
     # store was uninstalled: act on nothing, as the inbox itself does for an uninstalled store.
     WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
         status=WebhookDelivery.Status.REJECTED,
@@ -140,7 +58,7 @@ def _process_group(deliveries: Sequence[WebhookDelivery]) -> None:
     ids = [delivery.pk for delivery in deliveries]
     WebhookDelivery.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
     try:
-        _dispatch_group(deliveries)
+        handlers_run(deliveries)
     except DeliveryRejected as exc:
         logger.warning("Webhook deliveries %s (%s) rejected: %s", ids, deliveries[0].scope, exc)
         WebhookDelivery.objects.filter(pk__in=ids).update(
@@ -221,7 +139,7 @@ def _process_in_groups(deliveries) -> None:
     groups: dict[tuple, list[WebhookDelivery]] = {}
     for delivery in waiting:
         if delivery.store.status == Store.Status.INSTALLED:
-            groups.setdefault(_group_key(delivery), []).append(delivery)
+            groups.setdefault(handlers_group_key(delivery), []).append(delivery)
     for group in groups.values():
         _process_group(group)
 
