@@ -74,8 +74,8 @@ def main() -> int:
     from referrals.models import FriendbuyConnection, OutboxEvent
     from referrals.orders.sync import order_sync
     from sandbox.bigcommerce import world
+    from storefront.call_log import outbound_calls_batched
     from storefront.clients import bigcommerce_for
-    from storefront.services import outbound_calls_batched
 
     store, _ = make_store()
     ids = [

@@ -1,5 +1,6 @@
 """fraud: signals, rules, assessments and the review queue."""
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class FraudConfig(AppConfig):
@@ -7,8 +8,7 @@ class FraudConfig(AppConfig):
     verbose_name = "Fraud controls"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
+        # Model modules can be imported only once the app registry is ready.
         from .models import BlockListEntry, FraudSettings, RuleSetting
         from .selectors import store_rules_config_forget
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from .models import Assessment, BlockListEntry, Decision, FraudSettings, RuleSetting, Signal
 
@@ -246,10 +247,8 @@ def review_queue(*, store_id: int | None = None) -> QuerySet[Assessment]:
 
 def recent_rule_rejections(*, store_id: int | None = None, days: int = 14) -> QuerySet[Assessment]:
     """Items the rules rejected lately, newest first: shown under the queue so a wrong rejection can be overturned."""
-    from django.utils import timezone
-
     rows = Assessment.objects.filter(decision=Decision.REJECT, decided_by="rules",
-                                     created_at__gte=timezone.now() - timezone.timedelta(days=days))
+                                     created_at__gte=timezone.now() - timedelta(days=days))
     rows = rows.select_related("store").order_by("-created_at", "-id")
     return rows.filter(store_id=store_id) if store_id else rows
 

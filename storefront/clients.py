@@ -6,8 +6,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .bigcommerce import BigCommerceClient
+from .call_log import outbound_call_record
 from .http import Recorder
-from .services import outbound_call_record
 
 if TYPE_CHECKING:
     from .models import Store

@@ -1,7 +1,7 @@
 """One HTTP session per integration: timeouts, no redirects, safe retries with backoff, every attempt recorded.
 
 Knows HTTP and nothing of the domain: the caller passes a `recorder` that persists each attempt
-(storefront.services.outbound_call_record writes the OutboundCall row).
+(storefront.call_log.outbound_call_record writes the OutboundCall row).
 
 One retry layer per call: this transport resends only what cannot have been acted on twice.
 * Any method: a connection that was never made (refused, DNS, connect timeout: nothing was sent)

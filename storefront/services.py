@@ -1,23 +1,24 @@
-"""Writes for the storefront app: the outbound call log and the control-panel lifecycle of a store.
+"""Writes for the storefront app: the control-panel lifecycle of a store (the outbound call log is call_log).
 
 Install (/auth), load, uninstall and remove-user all end here; views only translate HTTP. The claims
 passed in have already been verified by storefront.jwt.
 """
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .bigcommerce import BigCommerceError, exchange_token
-from .http import CallRecord, HttpError
+from .call_log import outbound_call_record
+from .channels import channels_sync
+from .http import HttpError
 from .jwt import STORE_SUB
-from .models import InstalledScript, OutboundCall, Store, StoreUser, WebhookSubscription
+from .models import InstalledScript, Store, StoreUser, WebhookSubscription
 from .queueing import task_enqueue_on_commit
+from .scripts import scripts_ensure
+from .webhooks.registration import webhooks_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -40,59 +41,6 @@ class AccessRefused(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-_batch = threading.local()
-
-
-def outbound_call_record(record: CallRecord, *, store_id: int | None = None) -> OutboundCall:
-    """Persist one outbound attempt (already redacted by the transport), or hold it for the open batch.
-
-    A caller that knows the store passes `store_id`, saving a lookup by store hash on every attempt.
-    """
-    if store_id is None and record.store_hash:
-        store_id = Store.objects.filter(store_hash=record.store_hash).values_list("id", flat=True).first()
-    call = OutboundCall(
-        store_id=store_id, service=record.service, method=record.method, path=record.path, url=record.url,
-        status=record.status, attempt=record.attempt, duration_ms=record.duration_ms, error=record.error,
-        request_headers=record.request_headers, request_body=record.request_body,
-        response_body=record.response_body,
-    )
-    pending = getattr(_batch, "calls", None)
-    if pending is None:
-        call.save(force_insert=True)
-    else:
-        pending.append(call)
-    return call
-
-
-@contextmanager
-def outbound_calls_batched() -> Iterator[None]:
-    """Write the call log of a unit of work (one order's re-fetch GETs) in one INSERT at its end.
-
-    Saves a commit per call on the hot path. The rows are written however the block ends, so a
-    failed unit of work still shows what it called; nested blocks leave the writing to the outermost.
-    """
-    if getattr(_batch, "calls", None) is not None:
-        yield
-        return
-    _batch.calls = []
-    failed = False
-    try:
-        yield
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        calls, _batch.calls = _batch.calls, None
-        if calls:
-            try:
-                OutboundCall.objects.bulk_create(calls)
-            except DatabaseError:
-                if not failed:
-                    raise
-                # The block is already failing (its transaction may be broken); its own error matters more.
-                logger.warning("Could not write %d outbound call rows of a failed unit of work.", len(calls))
 
 
 def auth_callback_url() -> str:
@@ -249,10 +197,6 @@ def store_provision(*, store: Store) -> dict[str, str]:
     Each part is independent: a failure is logged and reported, and the scheduled repair jobs
     (webhooks_repair_all, scripts_check_all, which reads the channels again) finish the job later.
     """
-    from .channels import channels_sync
-    from .scripts import scripts_ensure
-    from .webhooks.registration import webhooks_ensure
-
     def channels(*, store: Store) -> tuple[int, ...]:
         return channels_sync(store=store).channel_ids
 

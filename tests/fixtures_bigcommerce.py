@@ -7,8 +7,8 @@ from requests.structures import CaseInsensitiveDict
 
 from sandbox.bigcommerce import world
 from storefront.bigcommerce import BigCommerceClient
+from storefront.call_log import outbound_call_record
 from storefront.http import HttpTransport, RetryPolicy
-from storefront.services import outbound_call_record
 from tests.factories import StoreFactory
 from tests.openapi_check import SPECS, SPECS_MISSING, specs_available
 

@@ -22,9 +22,9 @@ from storefront.bigcommerce import (
     parse_money,
     parse_rfc2822,
 )
+from storefront.call_log import outbound_call_record, outbound_calls_batched
 from storefront.clients import bigcommerce_for
 from storefront.models import OutboundCall
-from storefront.services import outbound_call_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bc_full_scope")]
 
@@ -367,8 +367,6 @@ def test_a_batched_unit_of_work_writes_its_calls_in_one_statement_at_its_end(bc_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from storefront.services import outbound_calls_batched
-
     order = world.create_order(bc_store.store_hash, email="a@example.com")
     with CaptureQueriesContext(connection) as queries, outbound_calls_batched():
         bc_client.get_order(order["id"])
@@ -380,16 +378,12 @@ def test_a_batched_unit_of_work_writes_its_calls_in_one_statement_at_its_end(bc_
 
 
 def test_a_failed_batched_unit_of_work_still_logs_what_it_called(bc_store, bc_client):
-    from storefront.services import outbound_calls_batched
-
     with pytest.raises(BigCommerceNotFound), outbound_calls_batched():
         bc_client.get_order(999999)
     assert [c.status for c in _calls()] == [404]
 
 
 def test_nested_batches_are_written_once_by_the_outermost(bc_store, bc_client):
-    from storefront.services import outbound_calls_batched
-
     order = world.create_order(bc_store.store_hash, email="a@example.com")
     with outbound_calls_batched():
         with outbound_calls_batched():

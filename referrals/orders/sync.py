@@ -32,9 +32,9 @@ from referrals.orders.signals import order_event_recorded
 from referrals.orders.values import ZERO, datetime_of, decimal_of
 from referrals.outbox import outbox_enqueue
 from storefront.bigcommerce import BigCommerceClient, BigCommerceNotFound
+from storefront.call_log import outbound_calls_batched
 from storefront.clients import bigcommerce_for
 from storefront.models import Store, WebhookDelivery
-from storefront.services import outbound_calls_batched
 
 logger = logging.getLogger(__name__)
 

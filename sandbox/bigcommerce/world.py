@@ -666,26 +666,6 @@ def fire_order_event(
     return deliver_webhook(store_hash, scope=scope, data=data, signed=signed)
 
 
-# The install and JWT helpers live in tokens.py (which imports this module); these forwarders let
-# callers find every "world" helper in one place without a circular import at load time.
-def issue_install_code(**kwargs) -> str:
-    from .tokens import issue_install_code as issue
-
-    return issue(**kwargs)
-
-
-def signed_payload_jwt(**kwargs) -> str:
-    from .tokens import signed_payload_jwt as sign
-
-    return sign(**kwargs)
-
-
-def current_customer_jwt(**kwargs) -> str:
-    from .tokens import current_customer_jwt as sign
-
-    return sign(**kwargs)
-
-
 # --- store credit and gift certificates (rules in sandbox.bigcommerce.credit) ---------------------------
 
 

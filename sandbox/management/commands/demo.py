@@ -19,7 +19,7 @@ from config.celery import app as celery_app
 from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import FriendbuyConnection, OrderSnapshot
 from sandbox.bigcommerce import world as bc_world
-from sandbox.bigcommerce.tokens import DEFAULT_SCOPE
+from sandbox.bigcommerce.tokens import DEFAULT_SCOPE, issue_install_code, signed_payload_jwt
 from sandbox.demo.credit import play_demo_credit
 from sandbox.demo.earning import play_demo_earning
 from sandbox.demo.fraud import play_demo_fraud
@@ -59,7 +59,7 @@ class Command(BaseCommand):
     def _install_store(self) -> Store:
         """Drive the real install callback, exactly as the control panel would."""
         bc_world.create_store(DEMO_STORE)
-        code = bc_world.issue_install_code(
+        code = issue_install_code(
             store_hash=DEMO_STORE, user_id=OWNER["user_id"], user_email=OWNER["user_email"],
             owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
         )
@@ -100,7 +100,7 @@ class Command(BaseCommand):
         return prepare_demo_storefront(store=store)
 
     def _summary(self, store: Store, connection: FriendbuyConnection, storefront: dict) -> None:
-        jwt = bc_world.signed_payload_jwt(
+        jwt = signed_payload_jwt(
             store_hash=DEMO_STORE, user_id=OWNER["user_id"], user_email=OWNER["user_email"],
             owner_id=OWNER["user_id"], owner_email=OWNER["user_email"],
         )
