@@ -5,7 +5,7 @@ settings, known CORS origins) or counted another way (the widget API's throttles
 must not turn widget calls into 500s. While Redis refuses or times out, every operation answers as a
 miss: reads return the default, writes and deletes report nothing stored, and incr() raises
 CacheUnavailable, a ValueError as for a missing key, which the widget throttles catch to count in this
-process instead (storefront.api_support). After a failure the backend leaves Redis alone for
+process instead (storefront.widget_api.throttling). After a failure the backend leaves Redis alone for
 RETRY_AFTER_SECONDS (no connection attempt per call during an outage) and logs a warning at most every
 WARN_EVERY_SECONDS. `ping()` reaches Redis itself, for /readyz.
 """

@@ -14,9 +14,9 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .api_support import public_id_from, store_for_public_id
 from .jwt import InvalidSignedPayload, verify_current_customer_jwt
 from .models import Store
+from .widget_api.stores import public_id_from, store_for_public_id
 
 MAX_TOKEN_LENGTH = 4096
 

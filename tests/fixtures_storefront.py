@@ -15,8 +15,8 @@ from referrals.models import FriendbuyConnection
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import current_customer_jwt
 from sandbox.friendbuy import world as fb_world
-from storefront.api_support import forget_stores
 from storefront.models import StorefrontSettings
+from storefront.widget_api.stores import forget_stores
 from tests.factories import StoreFactory
 
 STOREFRONT_ORIGIN = "https://shop.example.test"

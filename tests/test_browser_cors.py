@@ -15,8 +15,8 @@ import pytest
 from django.db import connections
 
 from sandbox.bigcommerce import world as bc_world
-from storefront.api_support import forget_stores
 from storefront.channels import channels_sync
+from storefront.widget_api.stores import forget_stores
 from tests.fixtures_storefront import build_storefront_world
 from tests.test_browser_storefront import CHROMIUM, StorefrontServer
 

@@ -11,11 +11,12 @@ from django.core.management import call_command
 from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.models import FakeScript
-from storefront.api_support import allowed_origins, forget_stores, store_for_public_id
 from storefront.channels import channels_sync
 from storefront.models import InstalledScript, Store, StorefrontChannel, WebhookDelivery
 from storefront.scripts import SCRIPT_NAMES, scripts_check_all, scripts_ensure
 from storefront.webhooks.registration import WEBHOOK_SCOPES
+from storefront.widget_api.cors import allowed_origins
+from storefront.widget_api.stores import forget_stores, store_for_public_id
 from tests.fixtures_install import STORE_HASH
 
 pytestmark = pytest.mark.django_db(transaction=True)

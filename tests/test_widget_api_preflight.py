@@ -5,8 +5,8 @@ gets no CORS headers; a storefront channel's site origin, read from BigCommerce,
 import pytest
 
 from sandbox.bigcommerce import world as bc_world
-from storefront.api_support import forget_stores
 from storefront.channels import channels_sync
+from storefront.widget_api.stores import forget_stores
 from tests.fixtures_storefront import STOREFRONT_ORIGIN
 
 API = "/api/storefront/v1"

@@ -182,9 +182,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     # One JSON error shape for every API error: {"error": {"code", "message", "fields"}}.
-    "EXCEPTION_HANDLER": "storefront.api_support.storefront_exception_handler",
+    "EXCEPTION_HANDLER": "storefront.widget_api.errors.storefront_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Widget API throttles (storefront.api_support), counted in the default cache.
+    # Widget API throttles (storefront.widget_api.throttling), counted in the default cache.
     "DEFAULT_THROTTLE_RATES": {
         "storefront_ip": env("STOREFRONT_API_RATE_PER_IP", default="120/min"),
         "storefront_store": env("STOREFRONT_API_RATE_PER_STORE", default="6000/min"),
@@ -220,7 +220,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Called by the scripts this app installs on a BigCommerce storefront.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["storefront.api_support.only_storefront_api"],
+    "PREPROCESSING_HOOKS": ["storefront.widget_api.schema.only_storefront_api"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

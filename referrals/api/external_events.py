@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from referrals.earning.external import EVENT_TYPE, store_for_api_key
 from referrals.earning.send import loyalty_custom_event
 from referrals.models import LoyaltyEvent
-from storefront.api_support import BoundedJSONParser
 from storefront.rate_windows import rate_window_count
+from storefront.widget_api.parsing import BoundedJSONParser
 
 
 class ExternalEventIn(serializers.Serializer):

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from referrals.friendbuy.clients import friendbuy_for
 from referrals.models import FriendbuyConnection
-from storefront.api_support import settings_of
+from storefront.widget_api.stores import settings_of
 
 REFERRAL_LINK_TTL = 60 * 60
 

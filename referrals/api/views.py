@@ -3,7 +3,7 @@
 Shopper endpoints (`me/…`) need a verified current-customer JWT (storefront.shopper_auth). Capture
 endpoints (`identify`, `capture`, `orders/link`) are called by the installed scripts: they need only the
 store's public id and one of the store's origins; their bodies are capped, validated and untrusted
-(see referrals.attribution for what is believed). Errors use storefront.api_support's one JSON shape.
+(see referrals.attribution for what is believed). Errors use storefront.widget_api.errors' one JSON shape.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from referrals.attribution import services as attribution
 from referrals.earning.tiers import tier_for_shopper
 from referrals.friendbuy.client import FriendbuyError
 from referrals.rewards import selectors as reward_selectors
-from storefront.api_support import Conflict, StorefrontAPIView, UpstreamUnavailable, error_body
 from storefront.client_ip import client_ip
 from storefront.jwt import InvalidSignedPayload
 from storefront.scripts import widget_asset
 from storefront.shopper_auth import CurrentCustomerJWTAuthentication, IsShopper, shopper_from_token
+from storefront.widget_api.errors import Conflict, UpstreamUnavailable, error_body
+from storefront.widget_api.views import StorefrontAPIView
 
 STORE_HEADER = OpenApiParameter(
     "X-Store-Id",

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from sandbox.bigcommerce import world as bc_world
 from sandbox.friendbuy import world as fb_world
-from storefront.api_support import forget_stores, origin_of
 from storefront.channels import channels_sync
 from storefront.models import Store, StorefrontSettings
 from storefront.scripts import scripts_ensure
+from storefront.widget_api.cors import origin_of
+from storefront.widget_api.stores import forget_stores
 
 from .friendbuy_side import merchant_for
 from .shoppers import demo_shoppers
