@@ -1,19 +1,11 @@
-"""Reads for coupons: lookups by code (case-insensitive), pool counts and low-stock pools."""
+"""Reads for coupons: pool counts and low-stock pools."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
 from storefront.models import Store
 
-from .codes import canonical
 from .models import CodePool, CouponCode
-
-
-def coupon_by_code(*, store: Store, code: str) -> CouponCode | None:
-    """Our code matching `code` in any case (Friendbuy lower-cases codes it distributes)."""
-    if not code:
-        return None
-    return CouponCode.objects.filter(store=store, code=canonical(code)).select_related("promotion").first()
 
 
 def pools_with_counts(*, store: Store | None = None) -> QuerySet[CodePool]:

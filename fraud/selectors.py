@@ -253,10 +253,6 @@ def recent_rule_rejections(*, store_id: int | None = None, days: int = 14) -> Qu
     return rows.filter(store_id=store_id) if store_id else rows
 
 
-def assessment_for(*, store_id: int, subject_type: str, reference: str) -> Assessment | None:
-    return Assessment.objects.filter(store_id=store_id, subject_type=subject_type, reference=reference).first()
-
-
 def order_assessments(*, store_id: int, bc_order_id: int) -> list[Assessment]:
     """Every assessment that bears on one order (its conversion and the rewards it earned)."""
     return list(Assessment.objects.filter(store_id=store_id, bc_order_id=bc_order_id))

@@ -16,11 +16,6 @@ SWEEP_MAX_ATTEMPTS = 3
 SWEEP_BATCH = 500
 
 
-@shared_task(name="storefront.process_webhook_delivery")
-def process_webhook_delivery(delivery_id: int) -> None:
-    processing.delivery_process(delivery_id=delivery_id)
-
-
 @shared_task(name="storefront.process_webhook_deliveries")
 def process_webhook_deliveries(delivery_ids: list[int]) -> None:
     """A batch from the inbox's queue (storefront.webhooks.delivery_queue), processed in turn."""

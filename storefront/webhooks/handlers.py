@@ -74,11 +74,6 @@ def is_handled(scope: str) -> bool:
     return bool(scope) and bool(_registrations_for(scope))
 
 
-def dispatch(delivery: WebhookDelivery) -> None:
-    """Run every handler of the delivery's scope; exceptions propagate to the caller."""
-    handlers_run([delivery])
-
-
 def handlers_run(deliveries: Sequence[WebhookDelivery]) -> None:
     """Run every handler of the deliveries' scope (one delivery, or one resource's); exceptions propagate."""
     registrations = _registrations_for(deliveries[0].scope)
