@@ -15,7 +15,7 @@ from storefront.channels import channels_sync
 from storefront.http import HttpError
 from storefront.models import InstalledScript, Store, StoreUser
 from storefront.scripts import scripts_ensure
-from storefront.webhook_registration import webhooks_ensure
+from storefront.webhooks.registration import webhooks_ensure
 
 REPAIR_SCRIPTS = "scripts"
 REPAIR_WEBHOOKS = "webhooks"

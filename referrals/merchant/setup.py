@@ -19,7 +19,7 @@ from referrals.models import FriendbuyConnection, FriendbuyDelivery, OutboxEvent
 from storefront.models import InstalledScript, Store, StorefrontChannel, WebhookSubscription
 from storefront.scripts import TITLES, desired_scripts
 from storefront.selectors import store_public_urls
-from storefront.webhook_registration import WEBHOOK_SCOPES
+from storefront.webhooks.registration import WEBHOOK_SCOPES
 
 CONSENT_LABELS = {
     "essential": "Essential", "functional": "Functional", "analytics": "Analytics",
