@@ -4,8 +4,18 @@ from decimal import Decimal
 
 import pytest
 
-from referrals.models import CustomerIdentity, OrderEvent, OrderSnapshot, OutboxEvent, StoreSettings
+from referrals.attribution.services import AttributionInfo
+from referrals.models import (
+    AttributionCapture,
+    CustomerIdentity,
+    FriendCode,
+    OrderEvent,
+    OrderSnapshot,
+    OutboxEvent,
+    StoreSettings,
+)
 from referrals.orders.identity import guest_customer_id, normalize_email
+from referrals.orders.purchase import purchase_payload
 from referrals.orders.signals import order_event_recorded
 from referrals.orders.sync import order_sync
 from sandbox.bigcommerce import world as bc_world
@@ -29,6 +39,8 @@ def _kinds(order_id):
 
 
 def test_paid_order_sends_one_purchase_with_the_documented_fields(lc_store, purchases):
+    # FRIEND-10 was handed out by Friendbuy (its friendIncentive webhook told us).
+    FriendCode.objects.create(store=lc_store, code="FRIEND-10", source="friendIncentive")
     customer = bc_world.create_customer(lc_store.store_hash, email="ann@example.com", first_name="Ann")
     order = _order(
         lc_store,
@@ -147,6 +159,38 @@ def test_is_new_customer_is_false_after_an_earlier_paid_order_by_the_same_normal
     bc_world.fire_order_event(lc_store.store_hash, second["id"])
     assert [p["isNewCustomer"] for p in purchases()] == [True, False]
     assert len({p["customerId"] for p in purchases()}) == 1
+
+
+def test_the_stores_own_coupon_is_not_sent_as_friendbuy_coupon_code(lc_store, purchases):
+    order = _order(lc_store, status_id=11, coupons=[{"code": "SPRING-SALE", "amount": "10.00"}])
+    bc_world.fire_order_event(lc_store.store_hash, order["id"])
+    [sent] = purchases()
+    assert "couponCode" not in sent
+    assert OrderSnapshot.objects.get(bc_order_id=order["id"]).coupon_codes == ["SPRING-SALE"]
+
+
+def test_a_friend_code_the_storefront_saw_friendbuy_hand_out_is_sent_beside_the_stores_own(lc_store, purchases):
+    AttributionCapture.objects.create(store=lc_store, device_id="d-1", friend_coupon="friend-abc")
+    order = _order(
+        lc_store,
+        status_id=11,
+        coupons=[{"code": "SPRING-SALE", "amount": "5.00"}, {"code": "FRIEND-ABC", "amount": "10.00"}],
+    )
+    bc_world.fire_order_event(lc_store.store_hash, order["id"])
+    assert purchases()[0]["couponCode"] == "FRIEND-ABC"
+
+
+def test_without_a_friendbuy_code_the_attribution_id_and_referral_code_still_attribute(lc_store):
+    order = _order(lc_store, status_id=1, coupons=[{"code": "SPRING-SALE", "amount": "10.00"}])
+    snapshot = order_sync(store=lc_store, order_id=order["id"])
+    payload = purchase_payload(
+        snapshot=snapshot,
+        identity=None,
+        attribution=AttributionInfo(attribution_id="attr-1", referral_code="ref-1"),
+        amount_field="subtotal_ex_tax",
+    )
+    assert "couponCode" not in payload
+    assert (payload["attributionId"], payload["referralCode"]) == ("attr-1", "ref-1")
 
 
 def test_purchase_amount_field_setting_is_honoured(lc_store, purchases):

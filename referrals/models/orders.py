@@ -104,6 +104,10 @@ class OrderSnapshot(models.Model):
     bc_date_modified = models.DateTimeField(null=True, blank=True)
     cart_id = models.CharField(max_length=64, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    is_history = models.BooleanField(
+        default=False,
+        help_text="Recorded by a backfill as past history: never sent to Friendbuy as a purchase.",
+    )
     synced_at = models.DateTimeField(auto_now=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,4 +1,10 @@
-"""Backfill: walk a store's past orders (newest id windows first) and sync each."""
+"""Backfill: walk a store's past orders (oldest id windows first) and record each as history.
+
+Past orders are snapshots, identities and first-paid dates for the app (new-customer checks,
+reports), not purchases for Friendbuy: Friendbuy's purchase event carries no date, so a replayed
+order would count as a purchase made today (and a loyalty earning rule may pay out on it). Only
+when the merchant asks (`send_after`) are the orders first paid since that date sent.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from django.db import reset_queries
+from django.utils import timezone
 
 from referrals.orders.sync import order_sync
 from storefront.bigcommerce import ORDER_WITH_CONSIGNMENTS, BigCommerceClient
@@ -47,18 +54,29 @@ def iter_orders_since(
         next_id = int(probe["id"])
 
 
-def orders_backfill(*, store: Store, since: datetime, on_order: Callable[[int], None] | None = None) -> dict:
+def orders_backfill(
+    *,
+    store: Store,
+    since: datetime,
+    on_order: Callable[[int], None] | None = None,
+    send_after: datetime | None = None,
+) -> dict:
     """Sync every order created since `since`, oldest first, streaming one API page at a time.
 
-    Memory stays flat: no list of orders, no per-order cache; Django's debug query log is reset as
-    we go. Safe to run again: order_sync only adds what is missing.
+    No purchase is sent for an order first paid before `send_after` (default: before the backfill
+    started, so none); those are marked history and stay unsent. Memory stays flat: no list of
+    orders, no per-order cache; Django's debug query log is reset as we go. Safe to run again:
+    order_sync only adds what is missing.
     """
+    history_until = send_after or timezone.now()
     client = bigcommerce_for(store)
     counts = {"orders": 0, "paid": 0, "errors": 0}
     for order in iter_orders_since(client, since=since, with_consignments=True):
         order_id = int(order["id"])
         try:
-            snapshot = order_sync(store=store, order_id=order_id, order=order, client=client)
+            snapshot = order_sync(
+                store=store, order_id=order_id, order=order, client=client, history_until=history_until
+            )
         except Exception:
             logger.exception("Backfill of order %s (store %s) failed.", order_id, store.store_hash)
             counts["errors"] += 1

@@ -5,7 +5,7 @@ import hashlib
 from decimal import Decimal
 
 from fraud.normalise import email_domain, is_disposable_domain
-from referrals.attribution.services import AttributionInfo
+from referrals.attribution.services import AttributionInfo, is_captured_friend_coupon
 from referrals.models import (
     CustomerIdentity,
     OrderSnapshot,
@@ -14,6 +14,7 @@ from referrals.models import (
 from referrals.orders import selectors
 from referrals.orders.identity import normalize_email
 from referrals.orders.values import CENT, ZERO, decimal_of, money_out
+from referrals.rewards.selectors import is_friend_code
 from storefront.models import Store
 
 
@@ -35,14 +36,17 @@ def purchase_amount(*, snapshot: OrderSnapshot, field: str) -> Decimal:
 
 
 def coupon_is_referral_code(store: Store, code: str, *, attribution: AttributionInfo | None = None) -> bool:
-    """Is this coupon a Friendbuy friend/referral code? Only when attribution capture recorded it as
-    the friend coupon; we have no other trustworthy way to know (Friendbuy's codes look like any code)."""
-    return bool(
-        code
-        and attribution
-        and attribution.coupon_code
-        and attribution.coupon_code.strip().upper() == code.strip().upper()
-    )
+    """Is this coupon one Friendbuy distributed (a friend incentive code)? Friendbuy's codes look like any
+    code, so only what we saw Friendbuy hand out counts: the friend coupon captured for this order, a
+    friendIncentive / emailCapture webhook's code (FriendCode) or one we minted for a friend incentive,
+    or a code the storefront capture saw Friendbuy's widget give out (couponReceived).
+    Case-insensitive, as Friendbuy's codes are."""
+    code = (code or "").strip()
+    if not code:
+        return False
+    if attribution and attribution.coupon_code and attribution.coupon_code.strip().upper() == code.upper():
+        return True
+    return is_friend_code(store=store, code=code) or is_captured_friend_coupon(store=store, code=code)
 
 
 def _additional_properties(snapshot: OrderSnapshot, attribution: AttributionInfo | None) -> dict[str, str]:
@@ -91,7 +95,10 @@ def purchase_payload(
         or snapshot.currency_code
         or snapshot.store.default_currency,
         "isNewCustomer": selectors.is_new_customer(snapshot=snapshot),
-        "couponCode": referral or (codes[0] if codes else ""),
+        # Only a code Friendbuy distributed: its coupon attribution "only works if the code was
+        # distributed from a Friend Incentive widget" (reference friendbuy §2.5.1). The store's own
+        # coupons stay out; attributionId and referralCode still attribute the order.
+        "couponCode": referral or "",
         "attributionId": attribution.attribution_id if attribution else "",
         "referralCode": attribution.referral_code if attribution else "",
         "products": [

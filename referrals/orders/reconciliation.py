@@ -41,6 +41,8 @@ def orders_reconcile(*, store: Store, days: int | None = None) -> Reconciliation
             run.orders_checked += 1
             order_id = int(order["id"])
             event = selectors.purchase_event_for(store=store, bc_order_id=order_id)
+            if event is None and selectors.order_is_history(store=store, bc_order_id=order_id):
+                continue  # A backfill recorded it as past history: never sent, so not a gap.
             if event is not None and event.state in (
                 OutboxEvent.State.SENT,
                 OutboxEvent.State.PENDING,

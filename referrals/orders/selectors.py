@@ -59,6 +59,11 @@ def purchase_event_for(*, store, bc_order_id: int) -> OutboxEvent | None:
     ).first()
 
 
+def order_is_history(*, store, bc_order_id: int) -> bool:
+    """A backfill recorded this order as past history (its purchase is never sent)."""
+    return OrderSnapshot.objects.filter(store=store, bc_order_id=bc_order_id, is_history=True).exists()
+
+
 def identities_matching(*, store, bc_customer_id: int | None = None, normalized_email: str = ""):
     """Identities of one data subject: by customer id and/or normalised email."""
     match = Q()

@@ -170,20 +170,32 @@ def _save_events(
 
 
 def _ensure_purchase(
-    snapshot: OrderSnapshot, identity: CustomerIdentity | None, attribution: AttributionInfo | None
+    snapshot: OrderSnapshot,
+    identity: CustomerIdentity | None,
+    attribution: AttributionInfo | None,
+    *,
+    history_until: datetime | None = None,
 ) -> OutboxEvent | None:
-    """Owe Friendbuy the purchase of an order that was paid and is not voided; once per order."""
+    """Owe Friendbuy the purchase of an order that was paid and is not voided; once per order.
+
+    `history_until`: an order first paid before it is past history (a backfill): it is marked
+    `is_history` and never sent, now or by a later webhook or reconciliation.
+    """
     if snapshot.first_paid_at is None or snapshot.status_id in selectors.VOIDED_STATUSES:
         return None
-    if snapshot.erased_at is not None:
-        return None
-    if not FriendbuyConnection.objects.filter(store_id=snapshot.store_id).exists():
-        # Nothing to send to yet; backfill or reconciliation sends it once Friendbuy is connected.
+    if snapshot.erased_at is not None or snapshot.is_history:
         return None
     key = f"purchase:{snapshot.bc_order_id}"
     if OutboxEvent.objects.filter(
         store_id=snapshot.store_id, kind=OutboxEvent.Kind.PURCHASE, natural_key=key
     ).exists():
+        return None
+    if history_until is not None and snapshot.first_paid_at < history_until:
+        snapshot.is_history = True
+        snapshot.save(update_fields=["is_history"])
+        return None
+    if not FriendbuyConnection.objects.filter(store_id=snapshot.store_id).exists():
+        # Nothing to send to yet; reconciliation sends it once Friendbuy is connected.
         return None
     amount_field = selectors.store_settings(store=snapshot.store).purchase_amount_field
     event, _ = outbox_enqueue(
@@ -298,8 +310,12 @@ def order_sync(
     order: dict | None = None,
     refunds_hint: bool = False,
     client: BigCommerceClient | None = None,
+    history_until: datetime | None = None,
 ) -> OrderSnapshot | None:
     """Re-fetch one order and bring its snapshot, events and purchase event up to date.
+
+    `history_until` (backfill): record an order first paid before that moment without sending its
+    purchase (see _ensure_purchase); live callers leave it None and every paid order is sent.
 
     `order` skips the order GET when the caller already has it (backfill pages); its products and
     shipping addresses are then fetched separately (see order_documents_fetch). Returns None when BigCommerce no
@@ -327,7 +343,15 @@ def order_sync(
     )
     in_sync = documents_in_sync.set((store.pk, order_id, docs))
     try:
-        return _save_sync(store, order_id, docs, attribution, seen=existing is not None, delivery=delivery)
+        return _save_sync(
+            store,
+            order_id,
+            docs,
+            attribution,
+            seen=existing is not None,
+            delivery=delivery,
+            history_until=history_until,
+        )
     finally:
         documents_in_sync.reset(in_sync)
 
@@ -340,6 +364,7 @@ def _save_sync(
     *,
     seen: bool,
     delivery: WebhookDelivery | None,
+    history_until: datetime | None = None,
 ) -> OrderSnapshot:
     """order_sync's writes, in one transaction; the subscribers run as it commits."""
     with transaction.atomic():
@@ -360,5 +385,5 @@ def _save_sync(
         drafts = _record_changes(snapshot, created=created, previous_status=previous_status, docs=docs)
         snapshot.save()
         _save_events(snapshot, drafts, created=created, delivery=delivery)
-        _ensure_purchase(snapshot, identity or snapshot.identity, attribution)
+        _ensure_purchase(snapshot, identity or snapshot.identity, attribution, history_until=history_until)
     return snapshot

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from django.db import transaction
@@ -316,7 +316,7 @@ def create_refund(
     return refund
 
 
-def _transaction(order: FakeOrder, *, event: str, amount: Decimal) -> dict:
+def _transaction(order: FakeOrder, *, event: str, amount: Decimal, at: datetime | None = None) -> dict:
     return {
         "id": secrets.randbelow(900_000_000) + 100_000_000,
         "order_id": str(order.order_id),
@@ -330,7 +330,7 @@ def _transaction(order: FakeOrder, *, event: str, amount: Decimal) -> dict:
         "test": True,
         "fraud_review": False,
         "reference_transaction_id": None,
-        "date_created": iso(now()),
+        "date_created": iso(at or now()),
         "payment_method_id": "testgateway",
         "offline": None,
         "custom": None,
@@ -345,4 +345,7 @@ def _transaction(order: FakeOrder, *, event: str, amount: Decimal) -> dict:
 
 
 def purchase_transaction(order: FakeOrder) -> dict:
-    return _transaction(order, event="purchase", amount=dec(order.data["total_inc_tax"]))
+    """The payment of an order, dated when the order was placed (an order from 2024 was paid in 2024)."""
+    created = order.data.get("date_created")
+    at = min(parsedate_to_datetime(created), now()) if created else None
+    return _transaction(order, event="purchase", amount=dec(order.data["total_inc_tax"]), at=at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from referrals.models import OrderSnapshot, OutboxEvent
+from referrals.models import FriendCode, OrderSnapshot, OutboxEvent
 from sandbox.bigcommerce import world
 
 
@@ -31,6 +31,13 @@ def play_demo_orders(*, store) -> dict:
     )
     world.deliver_webhook(
         store_hash, scope="store/customer/created", data={"type": "customer", "id": friend["id"]}
+    )
+    # Friendbuy handed the friend FRIEND-DEMO10 (its friendIncentive webhook records the code), so the
+    # purchase carries it as couponCode; a store's own coupon would not be sent.
+    FriendCode.objects.get_or_create(
+        store=store,
+        code="FRIEND-DEMO10",
+        defaults={"friend_email": "friend@example.com", "source": "friendIncentive"},
     )
     friend_order = world.create_order(
         store_hash,
