@@ -13,3 +13,4 @@ from .reporting import *  # noqa: F403
 from .rewards import *  # noqa: F403
 from .settings import *  # noqa: F403
 from .staff import *  # noqa: F403
+from .support_access import *  # noqa: F403

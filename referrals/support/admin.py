@@ -9,24 +9,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from coupons.models import CouponCode
 from referrals.models import (
     FriendbuyAnalyticsDay,
-    FriendbuyDelivery,
     ManualAttribution,
-    OrderSnapshot,
-    OutboxEvent,
-    Reward,
     StaffAuditLog,
     SupportLookup,
     SupportReports,
@@ -35,8 +29,9 @@ from referrals.reporting.views import BadReportWindow, report_context, report_cs
 from referrals.support import actions as support_actions
 from referrals.support import diagnosis, roles
 from referrals.support.selectors import customer_file, support_search
+from referrals.support.targets import ACTIONS, describe_target, link_order_fields, perform
 from storefront.admin_base import NoWritesMixin, ReadOnlyAdmin, confirm_action, confirmed_data
-from storefront.models import Store, WebhookDelivery
+from storefront.models import Store
 
 # --- the audit log ---------------------------------------------------------------------------------------
 
@@ -128,87 +123,6 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/support/lookup.html", context)
 
 
-# What a manual referral needs besides the reason every support action asks for.
-LINK_ORDER_FIELDS = {
-    "referral_code": forms.CharField(max_length=128, help_text="The advocate's referral code (from their link)."),
-    "advocate_customer_id": forms.CharField(max_length=64, required=False),
-    "campaign_id": forms.CharField(max_length=64, required=False),
-}
-
-
-ACTIONS = {
-    "resend_event": ("Resend the event to Friendbuy",
-                     "The outbox event gets a fresh set of attempts and is sent now. Friendbuy has no idempotency "
-                     "key, so only events it never accepted can be resent."),
-    "replay_webhook": ("Replay the webhook",
-                       "The stored delivery is processed again: the order or customer is re-fetched and written "
-                       "idempotently; nothing is counted twice."),
-    "reissue_code": ("Re-issue a code", "A new BigCommerce code is minted for this revoked or expired reward (or "
-                     "the first one for an approved reward whose code was never minted)."),
-    "revoke_code": ("Revoke the code", "The unused code is deleted in BigCommerce and the reward is revoked."),
-    "approve_reward": ("Approve the held reward",
-                       "The fraud assessment is approved (or the pending reward approved); its code is issued."),
-    "reject_reward": ("Reject the held reward", "The fraud assessment (or the pending reward) is rejected."),
-    "link_order": ("Link the order to a referral (manual referral)",
-                   "We record that this order belongs to the advocate's referral and send Friendbuy a purchase "
-                   "event for it carrying that referral code (outbox key purchase-manual:<order id>). Friendbuy "
-                   "then applies the campaign's rules (new customer, minimum spend) as for any referred purchase "
-                   "and, if they pass, rewards the advocate. If Friendbuy already holds this order as unreferred "
-                   "it may keep the first one — check the purchase in Friendbuy's Retailer App afterwards."),
-}
-
-
-def _describe(name: str, target: int) -> tuple[Store | None, str]:
-    """The store and a human description of what the action acts on."""
-    if name == "resend_event":
-        e = get_object_or_404(OutboxEvent.objects.select_related("store"), pk=target)
-        return e.store, f"{e.get_kind_display()} {e.natural_key} — {e.get_state_display()} (HTTP {e.last_status or '-'})"
-    if name == "replay_webhook":
-        d = get_object_or_404(WebhookDelivery.objects.select_related("store"), pk=target)
-        return d.store, f"BigCommerce webhook {d.scope} #{d.resource_id} — {d.get_status_display()}"
-    if name == "replay_friendbuy":
-        d = get_object_or_404(FriendbuyDelivery.objects.select_related("store"), pk=target)
-        return d.store, f"Friendbuy {d.get_kind_display()} {d.event_type} #{d.pk} — {d.get_status_display()}"
-    if name == "revoke_coupon":
-        c = get_object_or_404(CouponCode.objects.select_related("store"), pk=target)
-        return c.store, f"Code {c.code} — {c.get_state_display()}"
-    if name == "link_order":
-        o = get_object_or_404(OrderSnapshot.objects.select_related("store"), pk=target)
-        return o.store, f"Order {o.bc_order_id} ({o.email or 'no email'}, {o.total_inc_tax} {o.currency_code})"
-    r = get_object_or_404(Reward.objects.select_related("store", "coupon"), pk=target)
-    return r.store, (f"{r.get_recipient_display()} reward {r.friendbuy_reward_id} — {r.get_state_display()}"
-                     f"{' (code ' + r.coupon.code + ')' if r.coupon else ''}")
-
-
-def _perform(name: str, target: int, data: dict, user) -> StaffAuditLog:
-    reason = data["reason"]
-    if name == "resend_event":
-        return support_actions.action_resend_event(user=user, event_id=target, reason=reason)
-    if name == "replay_webhook":
-        return support_actions.action_replay_webhook(user=user, delivery_id=target, reason=reason)
-    if name == "replay_friendbuy":
-        return support_actions.action_replay_webhook(user=user, delivery_id=target, reason=reason, source="friendbuy")
-    if name == "reissue_code":
-        return support_actions.action_reissue_code(user=user, reward_id=target, reason=reason)
-    if name == "revoke_code":
-        return support_actions.action_revoke_code(user=user, reward_id=target, reason=reason)
-    if name == "revoke_coupon":
-        return support_actions.action_revoke_coupon(user=user, coupon_id=target, reason=reason)
-    if name in ("approve_reward", "reject_reward"):
-        return support_actions.action_decide_reward(user=user, reward_id=target, reason=reason,
-                                                    decision=name.split("_")[0])
-    order = OrderSnapshot.objects.select_related("store").get(pk=target)
-    return support_actions.action_link_order(
-        user=user, store=order.store, bc_order_id=order.bc_order_id, reason=reason,
-        referral_code=data["referral_code"], advocate_customer_id=data.get("advocate_customer_id", ""),
-        campaign_id=data.get("campaign_id", ""))
-
-
-ACTIONS["replay_friendbuy"] = ("Replay the Friendbuy delivery", "The stored Friendbuy webhook is processed again; "
-                               "rewards are keyed by Friendbuy's rewardId, so none is recorded twice.")
-ACTIONS["revoke_coupon"] = ("Revoke the code", "The unused code is deleted in BigCommerce and marked disabled.")
-
-
 def safe_back(request: HttpRequest) -> str:
     """Where to return after an action: the posted/linked `back` if it stays on this site, else the lookup
     (`//evil.example/x`, `/\\evil.example` and other hosts never leave the site)."""
@@ -230,7 +144,7 @@ def action_view(request: HttpRequest, name: str, target: int) -> HttpResponse:
                                    reason=request.POST.get("reason", "-") or "-", result=StaffAuditLog.Result.REFUSED,
                                    detail="Read-only role.")
         raise PermissionDenied("Your role is read-only: support actions need the Support staff role.")
-    store, what = _describe(name, target)
+    store, what = describe_target(name, target)
     back = safe_back(request)
     title, explanation = ACTIONS[name]
     page = confirm_action(
@@ -239,12 +153,12 @@ def action_view(request: HttpRequest, name: str, target: int) -> HttpResponse:
         objects=[format_html("<strong>{}</strong>{}", what,
                              format_html(" in store <code>{}</code>", store.store_hash) if store else "")],
         reason_required=True, reason_help="Why — recorded in the audit log and the item's own history.",
-        extra_fields=LINK_ORDER_FIELDS if name == "link_order" else None, confirm_on_post=True,
+        extra_fields=link_order_fields() if name == "link_order" else None, confirm_on_post=True,
         hidden={"back": back}, cancel_url=back, breadcrumbs=[("Customer lookup", back)], confirm_label="Yes, do it")
     if page is not None:
         return page
     try:
-        entry = _perform(name, target, confirmed_data(request), request.user)
+        entry = perform(name, target, confirmed_data(request), request.user)
     except support_actions.ActionFailed as exc:
         messages.error(request, f"{ACTIONS[name][0]}: not done — {exc}")
     else:
