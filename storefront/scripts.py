@@ -198,9 +198,10 @@ def _merchant_id(store: Store) -> str:
         return ""
 
 
-def _widget_enabled(store: Store) -> bool:
-    row = StorefrontSettings.objects.filter(store=store).only("widget_enabled").first()
-    return row.widget_enabled if row else True
+def _switches(store: Store) -> tuple[bool, bool]:
+    """(program on, widget on) from the store's storefront settings; both on when it has none."""
+    row = StorefrontSettings.objects.filter(store=store).only("widget_enabled", "program_enabled").first()
+    return (row.program_enabled, row.widget_enabled) if row else (True, True)
 
 
 def script_channel_ids(*, store: Store) -> list[int]:
@@ -282,11 +283,14 @@ def channel_scripts(*, store: Store, channel_id: int, merchant_id: str, widget: 
 
 def desired_scripts(*, store: Store) -> list[ScriptSpec]:
     """The scripts this store should have now, on every storefront channel: none until Friendbuy is
-    connected. Ordered by priority (default channel first), which decides who fits the 10-script limit."""
+    connected, and none while the merchant has switched the program off. Ordered by priority (default
+    channel first), which decides who fits the 10-script limit."""
     merchant_id = _merchant_id(store)
     if not merchant_id:
         return []
-    widget = _widget_enabled(store)
+    program, widget = _switches(store)
+    if not program:
+        return []
     return [
         spec
         for channel_id in script_channel_ids(store=store)

@@ -61,6 +61,10 @@ class StorefrontSettings(models.Model):
         "(e.g. https://shop.example.com). The store's storefront URL is always allowed.",
     )
     widget_enabled = models.BooleanField(default=True, help_text="Install the account-page widget script.")
+    program_enabled = models.BooleanField(
+        default=True, help_text="The referral program is on: the storefront scripts are installed. Off removes "
+                                "them all (orders, rewards and settings are kept).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,12 +3,13 @@ from django.urls import path
 
 from referrals.api.external_events import ExternalEventView
 from referrals.earning import views as earning_views
-from referrals.merchant import views
+from referrals.merchant import settings_views, views
 
 urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
     path("app/setup/", views.setup, name="app-setup"),
     path("app/setup/repair/", views.setup_repair_view, name="app-setup-repair"),
+    path("app/settings/", settings_views.settings_page, name="app-settings"),
     path("app/events/", earning_views.earning_events, name="app-earning-events"),
     path("api/external/v1/events", ExternalEventView.as_view(), name="external-events"),
 ]

@@ -6,6 +6,7 @@ from .credit import *  # noqa: F403
 from .earning import *  # noqa: F403
 from .inbox import *  # noqa: F403
 from .loyalty_events import *  # noqa: F403
+from .merchant_audit import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .outbox import *  # noqa: F403
 from .privacy import *  # noqa: F403
