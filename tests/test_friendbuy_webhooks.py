@@ -2,8 +2,8 @@
 import pytest
 
 from coupons.models import CouponCode
+from referrals.attribution.services import is_friend_code
 from referrals.models import EmailOptOut, FriendbuyDelivery, FriendbuyWebhookItem, FriendCode, Reward
-from referrals.rewards.selectors import is_friend_code
 from sandbox.bigcommerce.models import FakeCouponCode
 from sandbox.friendbuy import world as fb
 

@@ -26,14 +26,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from coupons.codes import canonical
 from referrals.friendbuy.signatures import customer_auth_signature, verify_friendbuy_signature
 from referrals.models import (
     AttributionCapture,
     FriendbuyConnection,
+    FriendCode,
     OrderAttributionLink,
     OrderSnapshot,
+    Reward,
     ShopperIdentification,
 )
+from storefront.models import Store
 
 
 @dataclass(frozen=True)
@@ -346,3 +350,13 @@ def referral_status_for_shopper(*, store, customer_id: int, email: str) -> dict:
 
 def identification_for_shopper(*, store, customer_id: int) -> ShopperIdentification | None:
     return ShopperIdentification.objects.filter(store=store, bc_customer_id=customer_id).first()
+
+
+def is_friend_code(*, store: Store, code: str) -> bool:
+    """Is `code` (any case) a friend's code: learned from friendIncentive/emailCapture, or minted by us
+    for a friend reward?"""
+    code = canonical(code)
+    if not code:
+        return False
+    return (FriendCode.objects.filter(store=store, code=code).exists()
+            or Reward.objects.filter(store=store, recipient=Reward.Recipient.FRIEND, coupon__code=code).exists())

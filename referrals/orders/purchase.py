@@ -5,7 +5,7 @@ import hashlib
 from decimal import Decimal
 
 from fraud.normalise import email_domain, is_disposable_domain
-from referrals.attribution.services import AttributionInfo, is_captured_friend_coupon
+from referrals.attribution.services import AttributionInfo, is_captured_friend_coupon, is_friend_code
 from referrals.models import (
     CustomerIdentity,
     OrderSnapshot,
@@ -14,7 +14,6 @@ from referrals.models import (
 from referrals.orders import selectors
 from referrals.orders.identity import normalize_email
 from referrals.orders.values import CENT, ZERO, decimal_of, money_out
-from referrals.rewards.selectors import is_friend_code
 from storefront.models import Store
 
 

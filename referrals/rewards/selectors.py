@@ -101,15 +101,5 @@ def store_credit_for_shopper(*, store: Store, customer_id: int | str) -> str:
     return f"{account.balance:.2f}" if account else "0.00"
 
 
-def is_friend_code(*, store: Store, code: str) -> bool:
-    """Is `code` (any case) a friend's code: learned from friendIncentive/emailCapture, or minted by us
-    for a friend reward?"""
-    code = canonical(code)
-    if not code:
-        return False
-    return (FriendCode.objects.filter(store=store, code=code).exists()
-            or Reward.objects.filter(store=store, recipient=Reward.Recipient.FRIEND, coupon__code=code).exists())
-
-
 def friend_code(*, store: Store, code: str) -> FriendCode | None:
     return FriendCode.objects.filter(store=store, code=canonical(code)).first()
