@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0015_order_snapshot_is_history'),
+        ('referrals', '0016_settingschange'),
         ('storefront', '0009_scripts_per_channel_and_storefront_channels'),
     ]
 
