@@ -12,6 +12,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures_fraud",
     "tests.fixtures_support",
     "tests.fixtures_health",
+    "tests.fixtures_browser",
 ]
 
 

@@ -1,40 +1,17 @@
 """The guided setup in a real (headless Chromium) browser: a store installed fresh (Friendbuy not connected)
 opens the app from the control panel, sees five steps with webhooks already active, connects Friendbuy through
 the form and sees the tracking step turn done. Screenshots at 1280 and 390 px go to var/screenshots/."""
-import os
-from pathlib import Path
 
 import pytest
-from django.db import connections
+from playwright import sync_api
 
 from sandbox.bigcommerce.tokens import signed_payload_jwt
+from tests.fixtures_browser import BROWSER, SCREENSHOTS
 from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[1] / "var" / "screenshots")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright is not installed")
+pytestmark = BROWSER
 
 
-@pytest.fixture
-def live(transactional_db, live_server, settings, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.APP_URL = live_server.url
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield live_server.url, browser
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

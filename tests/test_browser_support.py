@@ -1,46 +1,21 @@
 """Support and reports in a real (headless Chromium) browser against the live app: a support person
 logs into the admin, looks up the friend by email and reads the diagnosis; a merchant opens the app
 from the control panel (/bigcommerce/load), sees the reports with a rendered chart and downloads the CSV."""
-import os
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.contrib.auth.models import Group
-from django.db import connections
 from django.utils import timezone
+from playwright import sync_api
 
 from referrals.support.roles import SUPPORT_GROUP, roles_setup
 from sandbox.bigcommerce.tokens import signed_payload_jwt
+from tests.fixtures_browser import BROWSER
 from tests.fixtures_support import Builder
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright is not installed")
+pytestmark = BROWSER
 
 
-@pytest.fixture
-def live(transactional_db, live_server, settings, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test only touches the ORM between steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.APP_URL = live_server.url
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield live_server.url, browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's loop ran used a connection of that context: close it
-            # here, or it outlives the test and blocks dropping the test database.
-            connections.close_all()
 
 
 def test_support_person_reads_the_diagnosis_for_a_friend_email(live, support_store, django_user_model):
