@@ -148,3 +148,63 @@ def test_demo_story_mints_redeems_and_revokes(reward_store):
     assert result["minted_code"]
     assert result["redeemed_reward_state"] == Reward.State.REDEEMED
     assert result["revoked_reward_state"] == Reward.State.REVOKED
+
+
+def _refund_with_the_reversal_task_lost(store, order_id, monkeypatch, **refund):
+    """A refund synced while the broker drops the reversal task (the event is recorded, nothing reverses it)."""
+    from referrals.rewards import order_events
+
+    with monkeypatch.context() as patch:
+        patch.setattr(order_events, "task_enqueue", lambda *args, **kwargs: None)
+        bc.refund_order(store.store_hash, order_id, **refund)
+        order_sync(store=store, order_id=order_id)
+
+
+def _age_order_events(order_id, minutes):
+    from referrals.models import OrderEvent
+
+    OrderEvent.objects.filter(order__bc_order_id=order_id).update(at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_a_refund_whose_reversal_task_was_lost_is_reversed_by_the_sweep_once(friendbuy, reward_store, monkeypatch):
+    from referrals.rewards.order_events import rewards_reverse_missed
+
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    reward = Reward.objects.get()
+    _refund_with_the_reversal_task_lost(reward_store, order["id"], monkeypatch)
+    reward.refresh_from_db()
+    assert reward.state == Reward.State.ISSUED  # the live path did nothing
+
+    assert rewards_reverse_missed() == 0  # still inside the live task's grace
+    _age_order_events(order["id"], minutes=11)
+    assert rewards_reverse_missed() == 1
+    reward.refresh_from_db()
+    assert reward.state == Reward.State.REVOKED and reward.coupon.state == CouponCode.State.DISABLED
+    assert not FakeCouponCode.objects.filter(code=reward.coupon.code).exists()
+    assert rewards_reverse_missed() == 0
+    assert reward.transitions.filter(to_state=Reward.State.REVOKED).count() == 1
+
+
+def test_the_sweep_leaves_a_partial_refund_above_the_minimum_alone(friendbuy, reward_store, monkeypatch):
+    from referrals.rewards.order_events import reversing_events_missed
+
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com", price="100.00")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    Reward.objects.update(min_order_amount="50.00")
+    _refund_with_the_reversal_task_lost(reward_store, order["id"], monkeypatch, amount="20.00")
+    _age_order_events(order["id"], minutes=11)
+    assert reversing_events_missed() == []
+    _refund_with_the_reversal_task_lost(reward_store, order["id"], monkeypatch, amount="40.00")
+    _age_order_events(order["id"], minutes=11)
+    assert [event.order.bc_order_id for event in reversing_events_missed()] == [order["id"]]
+
+
+def test_the_sweep_ignores_reversals_older_than_its_window(friendbuy, reward_store, monkeypatch):
+    from referrals.rewards.order_events import reversing_events_missed
+
+    order = _paid_order(reward_store, customer_id=303, email="fred@example.com")
+    friendbuy.reward(amount="10.00", orderId=str(order["id"]))
+    _refund_with_the_reversal_task_lost(reward_store, order["id"], monkeypatch)
+    _age_order_events(order["id"], minutes=31 * 24 * 60)
+    assert reversing_events_missed() == []

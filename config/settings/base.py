@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE.update({
     "coupons-refill-pools": {"task": "coupons.refill_pools", "schedule": 300.0},
     "rewards-expire-due": {"task": "referrals.rewards_expire_due", "schedule": 3600.0},
     "rewards-issue-pending": {"task": "referrals.rewards_issue_pending", "schedule": 900.0},
+    # A refund's reversal whose task was lost (broker restart, retries used up) is done by this sweep.
+    "rewards-reverse-missed": {"task": "referrals.rewards_reverse_missed", "schedule": 900.0},
     "rewards-loyalty-events-retry": {"task": "referrals.loyalty_events_retry", "schedule": 900.0},
     # Friendbuy deliveries whose processing failed, when due on their backoff, and those never queued.
     "referrals-friendbuy-deliveries-retry": {"task": "referrals.friendbuy_deliveries_retry", "schedule": 60.0},

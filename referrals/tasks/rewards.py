@@ -1,6 +1,6 @@
 """Celery wrappers for rewards: process a Friendbuy webhook delivery, issue a reward's code, react to order
 events, send loyalty custom events, and the beat sweeps (failed or unqueued Friendbuy deliveries, expiry,
-unfinished issues, failed loyalty events)."""
+unfinished issues, lost reversals, failed loyalty events)."""
 from __future__ import annotations
 
 from celery import shared_task
@@ -10,7 +10,7 @@ from referrals.earning.send import LOYALTY_MAX_ATTEMPTS, loyalty_event_send
 from referrals.inbox.process import deliveries_retry_due, delivery_process
 from referrals.models import LoyaltyEvent, OrderEvent, Reward
 from referrals.rewards.issue import reward_issue
-from referrals.rewards.order_events import rewards_expire_due, rewards_on_order_event
+from referrals.rewards.order_events import rewards_expire_due, rewards_on_order_event, rewards_reverse_missed
 from referrals.rewards.store_credit import StoreCreditBusy
 from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
@@ -68,6 +68,12 @@ def loyalty_event_send_task(event_id: int) -> str:
 @shared_task(name="referrals.rewards_expire_due")
 def rewards_expire_due_task() -> int:
     return rewards_expire_due()
+
+
+@shared_task(name="referrals.rewards_reverse_missed")
+def rewards_reverse_missed_task() -> int:
+    """Refunded or cancelled orders whose rewards are still live because the reversal task was lost."""
+    return rewards_reverse_missed()
 
 
 @shared_task(name="referrals.rewards_issue_pending")
