@@ -51,7 +51,7 @@ def consume(request: HttpRequest, *, service: str) -> HttpResponse | None:
         for fault in SandboxFault.objects.select_for_update().filter(service=service, remaining__gt=0).order_by("id"):
             if fault.method and fault.method != request.method:
                 continue
-            if fault.path_contains and fault.path_contains not in request.path:
+            if fault.path_contains and not _path_matches(fault.path_contains, request.path):
                 continue
             SandboxFault.objects.filter(pk=fault.pk).update(remaining=F("remaining") - 1, hits=F("hits") + 1)
             if fault.kind == SandboxFault.Kind.TIMEOUT:
@@ -64,6 +64,11 @@ def consume(request: HttpRequest, *, service: str) -> HttpResponse | None:
                 response[name] = str(value)
             return response
     return None
+
+
+def _path_matches(pattern: str, path: str) -> bool:
+    """`pattern` anywhere in the path; a trailing `$` anchors it at the end (`/v2/orders$`: the list, not one order)."""
+    return path.endswith(pattern[:-1]) if pattern.endswith("$") else pattern in path
 
 
 def _default_body(service: str, status: int):

@@ -14,6 +14,7 @@ import threading
 from collections import defaultdict
 from io import StringIO
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.core.management import call_command
 
 from coupons.models import CodePool, CouponCode, CouponTemplate
 from coupons.services import CodeRequest, coupon_disable, coupon_mint, coupon_reserve, coupon_template_default
+from referrals.orders.customer_history import customer_history_ensure
 from sandbox.bigcommerce import world
 from sandbox.bigcommerce.models import FakeHook, FakeScript
 from sandbox.transport import InProcessAdapter
@@ -272,6 +274,31 @@ def test_store_information_channels_and_sites_requests_conform(bc_store, bigcomm
         "GET /sites (sites.v3.yml)",
     }
     assert sum(1 for r in bigcommerce_requests if "/v3/sites" in r.url) == 2  # paged by offset
+
+
+@pytest.mark.django_db
+def test_the_earlier_orders_lookup_behind_is_new_customer_conforms(bc_store, bigcommerce_requests):
+    """isNewCustomer's one call per new customer: the order list by customer_id (registered) or email
+    (guest), below the order's id, oldest first, a short page."""
+    client = bigcommerce_for(bc_store)
+    customer = world.create_customer(bc_store.store_hash, email="reg@example.com", first_name="Reg")
+    world.create_order(bc_store.store_hash, email="reg@example.com", customer_id=customer["id"], status_id=10)
+    registered = world.create_order(bc_store.store_hash, email="reg@example.com", customer_id=customer["id"],
+                                    status_id=11)
+    guest = world.create_order(bc_store.store_hash, email="guest@example.com", status_id=11)
+    bigcommerce_requests.clear()
+    rows = [customer_history_ensure(store=bc_store, client=client, order=client.get_order(order["id"]))
+            for order in (registered, guest)]
+
+    found = checked(bigcommerce_requests)
+    assert not any(found.values()), "Requests that break BigCommerce's OpenAPI files:\n" + _report(found)
+    lookups = [parse_qs(urlsplit(r.url).query) for r in bigcommerce_requests
+               if r.method == "GET" and urlsplit(r.url).path.endswith("/v2/orders")]
+    assert [sorted(q) for q in lookups] == [
+        ["customer_id", "limit", "max_id", "page", "sort"], ["email", "limit", "max_id", "page", "sort"]
+    ]
+    assert [row.source for row in rows] == ["bigcommerce", "bigcommerce"]
+    assert rows[0].earlier_order_id is not None and rows[1].earlier_order_id is None
 
 
 # --- where the files are looked for ----------------------------------------------------------------

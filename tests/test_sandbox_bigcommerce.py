@@ -134,6 +134,35 @@ def test_v2_list_answers_204_when_empty_and_rejects_limit_over_250(client, bc_st
     ]
 
 
+def test_v2_order_list_refuses_a_filter_the_spec_does_not_document_instead_of_ignoring_it(client, bc_store):
+    world.create_order(bc_store.store_hash, email="a@example.com")
+    for query in ("customer_email=a@example.com", "customerId=1", "status=11", "sort=total"):
+        refused = _call(client, bc_store, "get", f"/v2/orders?{query}")
+        assert refused.status_code == 400, query
+        assert refused.json()[0]["status"] == 400
+    # The count takes the filters but not the list's paging.
+    assert _call(client, bc_store, "get", "/v2/orders/count?page=1").status_code == 400
+    assert _call(client, bc_store, "get", "/v2/orders/count?email=a@example.com").json()["count"] == 1
+
+
+def test_v2_order_list_filters_by_customer_email_id_range_channel_and_total(client, bc_store):
+    ann = world.create_order(bc_store.store_hash, email="Ann@Example.com", customer_id=7, total="10.00")
+    guest = world.create_order(bc_store.store_hash, email="ann@example.com", total="30.00", channel_id=2)
+    world.create_order(bc_store.store_hash, email="bob@example.com", customer_id=8, total="50.00")
+
+    def ids(query):
+        response = _call(client, bc_store, "get", f"/v2/orders?{query}")
+        return [] if response.status_code == 204 else [o["id"] for o in response.json()]
+
+    assert ids("customer_id=7") == [ann["id"]]
+    assert ids("email=ANN@example.com") == [ann["id"], guest["id"]]
+    assert ids(f"email=ann@example.com&max_id={guest['id'] - 1}") == [ann["id"]]
+    assert ids("channel_id=2") == [guest["id"]]
+    assert ids("min_total=20&max_total=40") == [guest["id"]]
+    assert ids("customer_id=9") == []
+    assert ids("email=ann@example.com&sort=id:desc") == [guest["id"], ann["id"]]
+
+
 def test_v2_put_changes_the_status(client, bc_store):
     order = world.create_order(bc_store.store_hash, email="a@example.com")
     response = _call(client, bc_store, "put", f"/v2/orders/{order['id']}", {"status_id": 2})

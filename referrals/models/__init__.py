@@ -3,6 +3,7 @@
 from .attribution import *  # noqa: F403
 from .connection import *  # noqa: F403
 from .credit import *  # noqa: F403
+from .customer_history import *  # noqa: F403
 from .earning import *  # noqa: F403
 from .inbox import *  # noqa: F403
 from .loyalty_events import *  # noqa: F403

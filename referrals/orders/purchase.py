@@ -48,12 +48,16 @@ def coupon_is_referral_code(store: Store, code: str, *, attribution: Attribution
     return is_friend_code(store=store, code=code) or is_captured_friend_coupon(store=store, code=code)
 
 
-def _additional_properties(snapshot: OrderSnapshot, attribution: AttributionInfo | None) -> dict[str, str]:
+def _additional_properties(
+    snapshot: OrderSnapshot, attribution: AttributionInfo | None, *, new_customer: selectors.NewCustomer
+) -> dict[str, str]:
     # Friendbuy keeps only string values here (reference friendbuy §2.5.1).
     values = {
         "deviceId": attribution.device_id if attribution else "",
         "bcOrderStatus": str(snapshot.status_id),
         "channelId": str(snapshot.channel_id or ""),
+        # isNewCustomer came from our own history alone: BigCommerce's order list could not be read.
+        "newCustomerGuessed": "true" if new_customer.guessed else "",
         **fraud_properties(snapshot.email),
     }
     return {key: value for key, value in values.items() if value}
@@ -80,6 +84,7 @@ def purchase_payload(
 ) -> dict:
     """The POST /v1/event/purchase body for an order (reference friendbuy §2.5.1), JSON-ready."""
     codes = snapshot.coupon_codes or []
+    new_customer = selectors.is_new_customer(snapshot=snapshot)
     referral = next(
         (c for c in codes if coupon_is_referral_code(snapshot.store, c, attribution=attribution)), None
     )
@@ -93,7 +98,7 @@ def purchase_payload(
         "currency": snapshot.default_currency_code
         or snapshot.currency_code
         or snapshot.store.default_currency,
-        "isNewCustomer": selectors.is_new_customer(snapshot=snapshot),
+        "isNewCustomer": new_customer.is_new,
         # Only a code Friendbuy distributed: its coupon attribution "only works if the code was
         # distributed from a Friend Incentive widget" (reference friendbuy §2.5.1). The store's own
         # coupons stay out; attributionId and referralCode still attribute the order.
@@ -111,7 +116,7 @@ def purchase_payload(
         ],
         "ipAddress": snapshot.ip_address or (attribution.ip_address if attribution else ""),
         "userAgent": snapshot.user_agent,
-        "additionalProperties": _additional_properties(snapshot, attribution),
+        "additionalProperties": _additional_properties(snapshot, attribution, new_customer=new_customer),
     }
     # Friendbuy validates the fields it gets: leave out the empty optional ones rather than send "".
     return {key: value for key, value in payload.items() if value not in ("", None, {}, [])}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 
-from referrals.models import CustomerIdentity, OrderSnapshot, OutboxEvent, StoreSettings
+from referrals.models import CustomerIdentity, CustomerOrderHistory, OrderSnapshot, OutboxEvent, StoreSettings
+from referrals.orders.identity import friendbuy_customer_id
 
 # reference bigcommerce §3.2: the statuses BigCommerce itself calls paid. 7 (Awaiting Payment) and
 # 12 (Manual Verification) are not: the money may never arrive. 0/1 are abandoned checkouts.
@@ -25,30 +28,56 @@ def store_settings(*, store) -> StoreSettings:
     return StoreSettings.objects.filter(store=store).first() or StoreSettings(store=store)
 
 
-def is_new_customer(*, snapshot: OrderSnapshot) -> bool:
-    """No earlier paid order in this store by the same BigCommerce customer id or normalised email.
+@dataclass(frozen=True)
+class NewCustomer:
+    """isNewCustomer for a purchase, and whether it is a guess (BigCommerce could not be asked)."""
 
-    Computed from local snapshots only (backfill fills the history), never guessed.
-    """
+    is_new: bool
+    guessed: bool = False
+
+
+def _earlier_local_paid_order_exists(snapshot: OrderSnapshot) -> bool:
     same_person = Q()
     if snapshot.customer_id:
         same_person |= Q(customer_id=snapshot.customer_id)
     if snapshot.normalized_email:
         same_person |= Q(normalized_email=snapshot.normalized_email)
     if not same_person:
-        return True
+        return False
     was_paid = Q(first_paid_at__isnull=False) | Q(status_id__in=ONCE_PAID_STATUSES)
     earlier = Q(bc_order_id__lt=snapshot.bc_order_id)
     if snapshot.bc_date_created is not None:
         earlier = Q(bc_date_created__lt=snapshot.bc_date_created) | (
             Q(bc_date_created=snapshot.bc_date_created) & Q(bc_order_id__lt=snapshot.bc_order_id)
         )
-    return not (
+    return (
         OrderSnapshot.objects.filter(store_id=snapshot.store_id)
         .filter(same_person, was_paid, earlier)
         .exclude(pk=snapshot.pk)
         .exists()
     )
+
+
+def is_new_customer(*, snapshot: OrderSnapshot) -> NewCustomer:
+    """No earlier paid order of this customer: neither in our snapshots (same BigCommerce customer id or
+    normalised email) nor in BigCommerce's order list as remembered in CustomerOrderHistory
+    (referrals.orders.customer_history asks it once per customer, before the purchase is built).
+
+    `guessed` when our snapshots say new and BigCommerce's answer is missing (its lookup failed, or was
+    never made: a guest without an email).
+    """
+    if not (snapshot.customer_id or snapshot.normalized_email):
+        return NewCustomer(True, guessed=True)
+    if _earlier_local_paid_order_exists(snapshot):
+        return NewCustomer(False)
+    key = friendbuy_customer_id(
+        store_hash=snapshot.store.store_hash, bc_customer_id=snapshot.customer_id or None, email=snapshot.email
+    )
+    row = CustomerOrderHistory.objects.filter(store_id=snapshot.store_id, customer_key=key).first()
+    if row is None or not row.answered:
+        return NewCustomer(True, guessed=True)
+    earlier = row.earlier_order_id
+    return NewCustomer(earlier is None or earlier >= snapshot.bc_order_id)
 
 
 def purchase_event_for(*, store, bc_order_id: int) -> OutboxEvent | None:

@@ -19,6 +19,7 @@ from referrals.models import (
     OutboxEvent,
 )
 from referrals.orders import selectors
+from referrals.orders.customer_history import customer_history_ensure
 from referrals.orders.documents import (
     OrderDocuments,
     documents_in_sync,
@@ -341,6 +342,9 @@ def order_sync(
         customer_id=int(raw.get("customer_id") or 0) or None,
         email=email or None,
     )
+    if history_until is None or (docs.transactions is not None and paid_at_from(docs.transactions) >= history_until):
+        # Outside the snapshot's transaction: the one BigCommerce call a new customer may cost holds no lock.
+        customer_history_ensure(store=store, client=client, order=raw)
     in_sync = documents_in_sync.set((store.pk, order_id, docs))
     try:
         return _save_sync(

@@ -2,6 +2,7 @@
 transactions and refunds."""
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -51,7 +52,43 @@ def _date_param(request: HttpRequest, name: str) -> datetime | None:
         raise BadRequest(v2_error(400, f"The field '{name}' is invalid.")) from None
 
 
-def _filtered_orders(request: HttpRequest, store: FakeStore) -> list[FakeOrder]:
+# orders.v2.oas2.yml getOrders / getOrdersCount query parameters. BigCommerce documents no answer to an
+# unknown one; the sandbox refuses it (400), so a filter the app relies on is never silently ignored.
+ORDER_FILTERS = frozenset({
+    "min_id", "max_id", "min_total", "max_total", "customer_id", "email", "status_id", "cart_id",
+    "payment_method", "min_date_created", "max_date_created", "min_date_modified", "max_date_modified",
+    "channel_id", "external_order_id",
+})
+LIST_ONLY = frozenset({"page", "limit", "sort", "include", "consignment_structure"})
+SORTS = ("id", "customer_id", "date_created", "date_modified", "status_id", "channel_id", "external_id")
+
+
+def _refuse_unknown(request: HttpRequest, allowed: frozenset[str]) -> None:
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise BadRequest(v2_error(400, f"The filter '{unknown[0]}' is not a supported query parameter."))
+
+
+def _money_param(request: HttpRequest, name: str) -> Decimal | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise BadRequest(v2_error(400, f"The field '{name}' is invalid.")) from None
+
+
+def _sort_key(request: HttpRequest) -> tuple[str, bool]:
+    """(field, descending) from `sort`: one of the spec's fields, optionally with :asc or :desc."""
+    field, _, direction = request.GET.get("sort", "id").partition(":")
+    if field not in SORTS or direction not in ("", "asc", "desc"):
+        raise BadRequest(v2_error(400, "The field 'sort' is invalid."))
+    return field, direction == "desc"
+
+
+def _filtered_orders(request: HttpRequest, store: FakeStore, *, listing: bool = True) -> list[FakeOrder]:
+    _refuse_unknown(request, ORDER_FILTERS | LIST_ONLY if listing else ORDER_FILTERS)
     orders = FakeOrder.objects.filter(store=store)
     min_id, max_id = int_param(request, "min_id", version="v2"), int_param(request, "max_id", version="v2")
     if min_id is not None:
@@ -59,32 +96,54 @@ def _filtered_orders(request: HttpRequest, store: FakeStore) -> list[FakeOrder]:
     if max_id is not None:
         orders = orders.filter(order_id__lte=max_id)
     found = list(orders.order_by("order_id"))
-    status_id = int_param(request, "status_id", version="v2")
-    customer_id = int_param(request, "customer_id", version="v2")
-    email = request.GET.get("email", "").lower()
-    min_created, max_created = (
-        _date_param(request, "min_date_created"),
-        _date_param(request, "max_date_created"),
-    )
+    equal_ints = {
+        name: value
+        for name in ("status_id", "customer_id", "channel_id")
+        if (value := int_param(request, name, version="v2")) is not None
+    }
+    equal_texts = {
+        name: request.GET[name].strip().lower()
+        for name in ("cart_id", "payment_method", "external_order_id")
+        if request.GET.get(name)
+    }
+    email = request.GET.get("email", "").strip().lower()
+    min_total, max_total = _money_param(request, "min_total"), _money_param(request, "max_total")
+    ranges = {
+        field: (_date_param(request, f"min_{field}"), _date_param(request, f"max_{field}"))
+        for field in ("date_created", "date_modified")
+    }
+    field, descending = _sort_key(request) if listing else ("id", False)
     selected = []
     for order in found:
         data = order.data
-        created = parse_rfc2822(data["date_created"])
-        if status_id is not None and data["status_id"] != status_id:
+        if any(int(data.get(name) or 0) != value for name, value in equal_ints.items()):
             continue
-        if customer_id is not None and data["customer_id"] != customer_id:
+        if any(str(data.get(name) or "").lower() != value for name, value in equal_texts.items()):
             continue
         if email and data["billing_address"].get("email", "").lower() != email:
             continue
-        if min_created and created < min_created:
+        total = Decimal(str(data.get("total_inc_tax") or 0))
+        if (min_total is not None and total < min_total) or (max_total is not None and total > max_total):
             continue
-        if max_created and created > max_created:
+        outside = False
+        for name, (low, high) in ranges.items():
+            when = parse_rfc2822(data.get(name) or data["date_created"])
+            outside = outside or bool((low and when < low) or (high and when > high))
+        if outside:
             continue
         selected.append(order)
-    sort = request.GET.get("sort", "id:asc")
-    if sort.startswith("id") and sort.endswith(":desc"):
+    if field != "id":
+        selected.sort(key=lambda o: (_sortable(o.data, field), o.order_id))
+    if descending:
         selected.reverse()
     return selected
+
+
+def _sortable(data: dict, field: str):
+    value = data.get(field)
+    if field.startswith("date_"):
+        return parse_rfc2822(value)
+    return value if value is not None else ""
 
 
 def _order(store: FakeStore, order_id: int) -> FakeOrder:
@@ -128,7 +187,7 @@ def orders(request: HttpRequest, store: FakeStore) -> HttpResponse:
 
 @endpoint(version="v2", scope="store_v2_orders", methods=("GET",))
 def orders_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
-    found = _filtered_orders(request, store)
+    found = _filtered_orders(request, store, listing=False)
     statuses = [
         {
             "id": sid,
