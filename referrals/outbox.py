@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from referrals.friendbuy.client import FriendbuyError
 from referrals.friendbuy.clients import friendbuy_for
+from referrals.friendbuy.selectors import connection_for_channel
 from storefront.backoff import Backoff
 from storefront.queueing import task_enqueue_on_commit
 from storefront.redaction import scrubbing
 
-from .models import FriendbuyConnection, OutboxEvent
+from .models import FriendbuyCredentials, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,12 @@ PERSONAL_PROPERTIES = ("emailNormalizedHash", "deviceId")
 
 
 def outbox_enqueue(
-    *, store, kind: str, natural_key: str, payload: dict, order=None, identity=None
+    *, store, kind: str, natural_key: str, payload: dict, order=None, identity=None, channel_id: int | None = None
 ) -> tuple[OutboxEvent, bool]:
     """The event for (store, kind, natural_key), created if new; a new event is sent after commit.
+
+    `channel_id`: the storefront channel it is about; a channel with a Friendbuy connection of its own
+    gets it sent with that connection (looked up when sent, see _deliver).
 
     Tries the INSERT first: callers enqueue what they believe is new (the purchase is checked under
     the order's row lock), so a lookup before it would be a second read of the same key.
@@ -61,6 +65,7 @@ def outbox_enqueue(
                 payload=payload,
                 order=order,
                 identity=identity,
+                channel_id=channel_id or None,
                 next_attempt_at=timezone.now(),
             )
     except IntegrityError:
@@ -92,7 +97,7 @@ def _claim(event_id: int, *, force: bool = False) -> OutboxEvent | None:
     return OutboxEvent.objects.select_related("store").get(pk=event_id)
 
 
-def _call(event: OutboxEvent, connection: FriendbuyConnection) -> dict:
+def _call(event: OutboxEvent, connection: FriendbuyCredentials) -> dict:
     client = friendbuy_for(connection, fresh=True)
     payload = event.payload
     if event.kind == OutboxEvent.Kind.PURCHASE:
@@ -137,7 +142,9 @@ def _finish(
 
 def _deliver(event: OutboxEvent) -> OutboxEvent:
     """Make the call of a claimed row and record the outcome."""
-    connection = FriendbuyConnection.objects.select_related("store").filter(store_id=event.store_id).first()
+    # The channel's own Friendbuy merchant if it has one, else the store's: decided now, so a channel
+    # connected or disconnected meanwhile sends its waiting events to the merchant it has today.
+    connection = connection_for_channel(store_id=event.store_id, channel_id=event.channel_id)
     if connection is None:
         _retry_later(event, status=None, response=None, error="Friendbuy is not connected for this store.")
         return event

@@ -198,6 +198,16 @@ def _merchant_id(store: Store) -> str:
         return ""
 
 
+def _channel_merchant_ids(store: Store) -> dict[int, str]:
+    """{channel id: merchant id} of the channels with a Friendbuy merchant of their own (referrals'
+    FriendbuyChannelConnection, read through the reverse accessor like _merchant_id); the others use the store's."""
+    return {
+        row.channel_id: (row.merchant_id or "").strip()
+        for row in store.friendbuy_channels.only("channel_id", "merchant_id")
+        if (row.merchant_id or "").strip()
+    }
+
+
 def _switches(store: Store) -> tuple[bool, bool]:
     """(program on, widget on) from the store's storefront settings; both on when it has none."""
     row = StorefrontSettings.objects.filter(store=store).only("widget_enabled", "program_enabled").first()
@@ -282,7 +292,8 @@ def channel_scripts(*, store: Store, channel_id: int, merchant_id: str, widget: 
 
 
 def desired_scripts(*, store: Store) -> list[ScriptSpec]:
-    """The scripts this store should have now, on every storefront channel: none until Friendbuy is
+    """The scripts this store should have now, on every storefront channel (each with its own Friendbuy
+    merchant id if it has one, else the store's): none until Friendbuy is
     connected, and none while the merchant has switched the program off. Ordered by priority (default
     channel first), which decides who fits the 10-script limit."""
     merchant_id = _merchant_id(store)
@@ -291,10 +302,13 @@ def desired_scripts(*, store: Store) -> list[ScriptSpec]:
     program, widget = _switches(store)
     if not program:
         return []
+    own = _channel_merchant_ids(store)
     return [
         spec
         for channel_id in script_channel_ids(store=store)
-        for spec in channel_scripts(store=store, channel_id=channel_id, merchant_id=merchant_id, widget=widget)
+        for spec in channel_scripts(
+            store=store, channel_id=channel_id, merchant_id=own.get(channel_id, merchant_id), widget=widget
+        )
     ]
 
 

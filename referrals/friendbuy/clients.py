@@ -8,25 +8,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from referrals.friendbuy.client import FriendbuyClient
-from referrals.models import FriendbuyConnection
+from referrals.models import FriendbuyCredentials
 from storefront.clients import store_recorder
 
 
 class ConnectionTokenCache:
-    """TokenCache on FriendbuyConnection.access_token (encrypted) and token_expires_at.
+    """TokenCache on a connection row's access_token (encrypted) and token_expires_at (FriendbuyConnection,
+    or a channel's FriendbuyChannelConnection).
 
     A saved connection is read and written in the database on every use, so all processes share one
     token. An unsaved connection (credentials being checked before they are stored) keeps the token
     on the instance only, and the caller decides whether to save it.
     """
 
-    def __init__(self, connection: FriendbuyConnection, *, fresh: bool = False):
+    def __init__(self, connection: FriendbuyCredentials, *, fresh: bool = False):
         self._connection = connection
         # A connection read from the database a moment ago needs no second read for its first token.
         self._fresh = fresh
 
     def _rows(self):
-        return FriendbuyConnection.objects.filter(pk=self._connection.pk)
+        return type(self._connection)._default_manager.filter(pk=self._connection.pk)
 
     def get(self) -> tuple[str, datetime] | None:
         source = self._connection
@@ -52,8 +53,9 @@ class ConnectionTokenCache:
         return f"ConnectionTokenCache(connection={self._connection.pk})"
 
 
-def friendbuy_for(connection: FriendbuyConnection, *, fresh: bool = False) -> FriendbuyClient:
-    """The Merchant API client for one store's Friendbuy connection; every attempt lands in OutboundCall.
+def friendbuy_for(connection: FriendbuyCredentials, *, fresh: bool = False) -> FriendbuyClient:
+    """The Merchant API client for one Friendbuy connection (a store's or a channel's); every attempt lands in
+    OutboundCall.
 
     `fresh`: the connection row was just read, so its cached token is current for the first call.
     """

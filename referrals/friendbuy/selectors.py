@@ -1,8 +1,9 @@
 """Reads for the referrals app: a store's Friendbuy connection and the support summary of a store."""
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from referrals.models import FriendbuyConnection
+from referrals.models import FriendbuyChannelConnection, FriendbuyConnection, FriendbuyCredentials
 from storefront.bigcommerce import BigCommerceError
 from storefront.clients import bigcommerce_for
 from storefront.http import HttpError
@@ -11,9 +12,56 @@ from storefront.selectors import store_public_urls
 
 logger = logging.getLogger(__name__)
 
+# BigCommerce's default storefront channel (id 1, created with the store): it always uses the store's merchant.
+DEFAULT_CHANNEL_ID = 1
+
 
 def friendbuy_connection_for(*, store: Store) -> FriendbuyConnection | None:
     return FriendbuyConnection.objects.filter(store=store).first()
+
+
+def channel_connections_for(*, store: Store) -> list[FriendbuyChannelConnection]:
+    """The store's storefront channels that have a Friendbuy merchant of their own, by channel id."""
+    return list(FriendbuyChannelConnection.objects.filter(store=store).order_by("channel_id"))
+
+
+@dataclass(frozen=True)
+class StorefrontConnection:
+    """A storefront channel other than the default one, and its own Friendbuy connection (None: the store's)."""
+
+    channel_id: int
+    name: str
+    connection: FriendbuyChannelConnection | None
+
+
+def storefront_connections(*, store: Store) -> list[StorefrontConnection]:
+    """The store's other storefront channels (as last read from BigCommerce), each with its own connection."""
+    own = {row.channel_id: row for row in channel_connections_for(store=store)}
+    channels = (
+        StorefrontChannel.objects.filter(store=store, type="storefront", is_default=False)
+        .exclude(channel_id=DEFAULT_CHANNEL_ID)
+        .order_by("channel_id")
+    )
+    return [StorefrontConnection(c.channel_id, c.name, own.get(c.channel_id)) for c in channels]
+
+
+def connection_for_channel(*, store_id: int, channel_id: int | None) -> FriendbuyCredentials | None:
+    """The connection that speaks for a channel: its own, else the store's (the default for every channel).
+
+    The default channel never has one of its own, so it (and "no channel") costs the one query it always did.
+    """
+    if channel_id and channel_id != DEFAULT_CHANNEL_ID:
+        own = FriendbuyChannelConnection.objects.select_related("store").filter(
+            store_id=store_id, channel_id=channel_id).first()
+        if own is not None:
+            return own
+    return FriendbuyConnection.objects.select_related("store").filter(store_id=store_id).first()
+
+
+def channel_webhook_secrets(*, store: Store) -> list[str]:
+    """The secrets of the store's channels with a Friendbuy merchant of their own (they sign that merchant's calls)."""
+    return [secret for secret in FriendbuyChannelConnection.objects.filter(store=store).values_list(
+        "webhook_secret", flat=True) if secret]
 
 
 def _iso(value) -> str | None:

@@ -43,3 +43,26 @@ class FriendbuyConnectForm(forms.Form):
             return merchant_id_normalized(self.cleaned_data["merchant_id"])
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class FriendbuyChannelConnectForm(forms.Form):
+    """One storefront's own Friendbuy merchant (the others keep the store's). Blank secrets keep the stored
+    ones; a storefront connected for the first time needs all three (the service says which is missing)."""
+
+    channel_id = forms.TypedChoiceField(label="Storefront", coerce=int)
+    merchant_id = forms.CharField(label="Merchant ID", max_length=64)
+    api_key = forms.CharField(label="Merchant API key", required=False, widget=_secret_input())
+    api_secret = forms.CharField(label="Merchant API secret", required=False, widget=_secret_input())
+    webhook_secret = forms.CharField(label="Webhook Secret Key", required=False, widget=_secret_input())
+
+    def __init__(self, *args, channels: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel_id"].choices = channels
+
+    def clean_merchant_id(self) -> str:
+        if not self.cleaned_data["merchant_id"] and not self.fields["merchant_id"].required:
+            return ""  # going back to the store's merchant names only the storefront
+        try:
+            return merchant_id_normalized(self.cleaned_data["merchant_id"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc

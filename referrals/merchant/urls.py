@@ -9,6 +9,7 @@ urlpatterns = [
     path("app/", views.dashboard, name="app-home"),
     path("app/setup/", views.setup, name="app-setup"),
     path("app/setup/repair/", views.setup_repair_view, name="app-setup-repair"),
+    path("app/setup/storefront-connection/", views.storefront_connection_view, name="app-storefront-connection"),
     path("app/settings/", settings_views.settings_page, name="app-settings"),
     path("app/events/", earning_views.earning_events, name="app-earning-events"),
     path("api/external/v1/events", ExternalEventView.as_view(), name="external-events"),

@@ -7,12 +7,13 @@ session by storefront.session.store_user_required).
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from referrals.friendbuy import selectors, services
 from referrals.merchant.access import READ_ONLY_MESSAGE, ReadOnlyUser, can_manage, store_user_role
-from referrals.merchant.forms import FriendbuyConnectForm
+from referrals.merchant.forms import FriendbuyChannelConnectForm, FriendbuyConnectForm
 from referrals.merchant.repair import RepairRefused, setup_repair
 from referrals.merchant.setup import setup_status
 from storefront.selectors import store_public_urls
@@ -73,6 +74,7 @@ def _setup_page(request: HttpRequest, *, form: FriendbuyConnectForm, connection)
         "urls": store_public_urls(store=request.store), "setup": setup,
         "steps": {step.key: step for step in setup.steps},
         "can_manage": can_manage(request.store_user), "role": store_user_role(request.store_user),
+        "storefront_connections": selectors.storefront_connections(store=request.store) if connection else [],
     })
 
 
@@ -100,3 +102,42 @@ def setup_repair_view(request: HttpRequest) -> HttpResponse:
     else:
         (messages.success if ok else messages.error)(request, detail)
     return redirect("app-setup")
+
+
+def _to_connect_step() -> HttpResponse:
+    return redirect(reverse("app-setup") + "#step-connect")
+
+
+@xframe_options_exempt
+@require_http_methods(["POST"])
+@store_user_required
+def storefront_connection_view(request: HttpRequest) -> HttpResponse:
+    """POST /app/setup/storefront-connection/ (action=connect|disconnect, channel_id): give one storefront its
+    own Friendbuy merchant, or send it back to the store's (owner only)."""
+    if not can_manage(request.store_user):
+        return error_page(request, status=403, title="You can view this page but not change it",
+                          message=READ_ONLY_MESSAGE)
+    rows = selectors.storefront_connections(store=request.store)
+    form = FriendbuyChannelConnectForm(request.POST, channels=[(row.channel_id, row.name) for row in rows])
+    if request.POST.get("action") == "disconnect":
+        form.fields["merchant_id"].required = False
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" if name in form.fields else " ".join(errs)
+                           for name, errs in form.errors.items())
+        messages.error(request, f"Nothing was saved. {errors}")
+        return _to_connect_step()
+    channel_id = form.cleaned_data["channel_id"]
+    if request.POST.get("action") == "disconnect":
+        if services.friendbuy_channel_disconnect(store=request.store, channel_id=channel_id):
+            messages.success(request, "That storefront uses the store's Friendbuy merchant again; its scripts "
+                                      "are being updated.")
+        return _to_connect_step()
+    try:
+        services.friendbuy_channel_connect(store=request.store, **form.cleaned_data)
+    except services.FriendbuyConnectError as exc:
+        label = form.fields[exc.field].label if exc.field in form.fields else ""
+        messages.error(request, f"Nothing was saved. {label + ': ' if label else ''}{exc.message}")
+    else:
+        messages.success(request, "That storefront has its own Friendbuy merchant now: the credentials were "
+                                  "accepted and its scripts are being updated.")
+    return _to_connect_step()

@@ -35,6 +35,12 @@ class OutboxEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="outbox",
     )
+    channel_id = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The storefront channel it is about (an order's, a customer's origin): a channel with its own "
+        "Friendbuy connection sends it with that one, looked up when sent. Empty: the store's connection.",
+    )
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)

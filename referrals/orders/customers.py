@@ -42,6 +42,8 @@ def customer_sync(
     email = str(customer.get("email") or "")
     first, last = str(customer.get("first_name") or ""), str(customer.get("last_name") or "")
     connected = FriendbuyConnection.objects.filter(store=store).exists()
+    # The storefront the customer signed up on: one with its own Friendbuy merchant gets their events.
+    channel_id = int(customer.get("origin_channel_id") or 0) or None
     with transaction.atomic():
         identity = identity_upsert(
             store=store, bc_customer_id=customer_id, email=email, first_name=first, last_name=last
@@ -77,6 +79,7 @@ def customer_sync(
                 kind=OutboxEvent.Kind.SIGN_UP,
                 natural_key=f"signup:{customer_id}",
                 identity=identity,
+                channel_id=channel_id,
                 payload={k: v for k, v in sign_up.items() if v not in ("", {})},
             )
         outbox_enqueue(
@@ -84,6 +87,7 @@ def customer_sync(
             kind=OutboxEvent.Kind.CUSTOMER,
             natural_key=f"customer:{customer_id}:{_fields_hash(profile)}",
             identity=identity,
+            channel_id=channel_id,
             payload=profile,
         )
     return identity

@@ -67,7 +67,14 @@ from django.utils import timezone
 
 from fraud.normalise import mask_email
 from fraud.services import fraud_subject_anonymise
-from referrals.models import CustomerIdentity, EmailOptOut, FriendbuyConnection, OrderSnapshot, OutboxEvent
+from referrals.models import (
+    CustomerIdentity,
+    EmailOptOut,
+    FriendbuyChannelConnection,
+    FriendbuyConnection,
+    OrderSnapshot,
+    OutboxEvent,
+)
 from referrals.models.attribution import AttributionCapture, OrderAttributionLink, ShopperIdentification
 from referrals.orders import selectors
 from referrals.orders.identity import PLUS_TAG_DOMAINS, friendbuy_customer_id, normalize_email
@@ -83,6 +90,7 @@ logger = logging.getLogger(__name__)
 ERASED = "[erased]"
 # Tables swept that are not a shopper's data (see the module docstring), or not editable in place.
 NOT_SWEPT = {"storefront.Store", "storefront.StoreUser", "referrals.FriendbuyConnection",
+             "referrals.FriendbuyChannelConnection",
              "fraud.BlockListEntry", "sessions.Session", "auth.User", "auth.Group", "auth.Permission",
              "contenttypes.ContentType"}
 NOT_SWEPT_APPS = ("sandbox", "django_celery_beat")
@@ -445,14 +453,20 @@ def customer_erase(
             # Every address she is known by here, aliases included: Friendbuy may know her by any of them.
             emails = subject.emails
             subjects = [(cid, "") for cid in sorted(customer_ids)] + [("", e) for e in sorted(emails)]
-            for customer_id, subject_email in subjects:
-                _, created = outbox_enqueue(
-                    store=store,
-                    kind=OutboxEvent.Kind.ERASURE,
-                    natural_key=f"erasure:{_subject_key(customer_id, subject_email)}",
-                    payload={"customerId": customer_id, "email": subject_email, "actor": actor[:255]},
-                )
-                requests_queued += int(created)
+            # Each storefront with a Friendbuy merchant of its own holds its own copy: ask each merchant.
+            channels = [None, *FriendbuyChannelConnection.objects.filter(store=store).order_by("channel_id")
+                        .values_list("channel_id", flat=True)]
+            for channel_id in channels:
+                for customer_id, subject_email in subjects:
+                    suffix = f":channel:{channel_id}" if channel_id else ""
+                    _, created = outbox_enqueue(
+                        store=store,
+                        kind=OutboxEvent.Kind.ERASURE,
+                        natural_key=f"erasure:{_subject_key(customer_id, subject_email)}{suffix}",
+                        payload={"customerId": customer_id, "email": subject_email, "actor": actor[:255]},
+                        channel_id=channel_id,
+                    )
+                    requests_queued += int(created)
     logger.info(
         "Erased customer data in store %s for %d identities by %s.", store.store_hash, len(identities), actor
     )

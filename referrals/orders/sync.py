@@ -205,6 +205,8 @@ def _ensure_purchase(
         natural_key=key,
         order=snapshot,
         identity=identity,
+        # The order's channel (from its document): a storefront with its own Friendbuy merchant gets it.
+        channel_id=snapshot.channel_id,
         payload=purchase_payload(
             snapshot=snapshot, identity=identity, attribution=attribution, amount_field=amount_field
         ),
