@@ -5,7 +5,13 @@ the form and sees the tracking step turn done. Screenshots at 1280 and 390 px go
 import pytest
 from playwright import sync_api
 
+from referrals.friendbuy.services import friendbuy_connect
+from referrals.models import FriendbuyChannelConnection
+from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.tokens import signed_payload_jwt
+from sandbox.friendbuy import world as fb_world
+from storefront.channels import channels_sync
+from storefront.models import Store
 from tests.fixtures_browser import BROWSER, SCREENSHOTS
 from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
 
@@ -39,3 +45,41 @@ def test_a_fresh_install_walks_the_setup_steps_and_connects_friendbuy(live, inst
     sync_api.expect(page.locator("#setup-progress")).to_contain_text("3 of 5 steps done")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(SCREENSHOTS / f"setup-connected-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_owner_gives_a_second_storefront_its_own_friendbuy_merchant(live, install_app, width):
+    url, browser = live
+    assert install_app().status_code == 302
+    store = Store.objects.get(store_hash="abc123")
+    store_merchant, outlet_merchant = fb_world.create_merchant(), fb_world.create_merchant()
+    friendbuy_connect(store=store, merchant_id=store_merchant.merchant_id, api_key=store_merchant.api_key,
+                      api_secret=store_merchant.api_secret, webhook_secret=store_merchant.webhook_secret)
+    outlet, _ = bc_world.create_channel("abc123", name="Outlet", status="active",
+                                        site_url="https://outlet.example.com/", notify=False)
+    channels_sync(store=store)
+    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
+                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page.goto(f"{url}/app/setup/")
+    section = page.locator("#storefront-connections")
+    sync_api.expect(section).to_contain_text("Outlet")
+    sync_api.expect(section.locator("tbody tr").first).to_contain_text("The store's")
+
+    section.locator("summary").click()
+    section.locator("#sc-channel").select_option(str(outlet["id"]))
+    section.locator("#sc-merchant").fill(outlet_merchant.merchant_id)
+    section.locator("#sc-key").fill(outlet_merchant.api_key)
+    section.locator("#sc-secret").fill(outlet_merchant.api_secret)
+    section.locator("#sc-webhook").fill(outlet_merchant.webhook_secret)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"setup-storefront-form-{width}.png"), full_page=True)
+    section.locator("button:has-text('Save and check')").click()
+
+    sync_api.expect(page.locator(".messages")).to_contain_text("its own Friendbuy merchant now")
+    sync_api.expect(page.locator("#storefront-connections tbody tr").first).to_contain_text(outlet_merchant.merchant_id)
+    assert FriendbuyChannelConnection.objects.get(store=store).channel_id == outlet["id"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"setup-storefront-connected-{width}.png"), full_page=True)
