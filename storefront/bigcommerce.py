@@ -2,7 +2,8 @@
 
 Knows HTTP and the documented API shapes, nothing of this app's domain: it imports no models.
 Retries, timeouts and the per-attempt log live in storefront.http.HttpTransport; this module adds
-the BigCommerce specifics: the X-Auth-Token header, waiting `X-Rate-Limit-Time-Reset-Ms` on 429,
+the BigCommerce specifics: the X-Auth-Token header, the store's rate budget shared by every process
+(storefront.rate_budget, fed by the X-Rate-Limit-* headers), waiting `X-Rate-Limit-Time-Reset-Ms` on 429,
 the three error-body shapes, v2 page/limit paging, v3 page and cursor paging, and v2's decimal
 strings and RFC-2822 dates turned into Decimal and aware datetimes.
 """
@@ -20,6 +21,7 @@ import requests
 from django.conf import settings
 
 from .http import HttpError, HttpTransport, Recorder
+from .rate_budget import RateBudget
 from .redaction import scrub, scrub_data, secrets_remember
 
 SERVICE = "bigcommerce"
@@ -341,6 +343,8 @@ class BigCommerceClient:
             recorder=recorder,
             store_hash=store_hash,
             secrets=(access_token, *secrets),
+            # The store's quota is shared by every process of ours (and other apps): one budget for all.
+            budget=RateBudget.for_store(store_hash),
         )
 
     def __repr__(self) -> str:  # never show the token

@@ -12,6 +12,9 @@ One retry layer per call: this transport resends only what cannot have been acte
   the caller's layer owns that retry with its own schedule and records (the outbox for Friendbuy
   events; the minting reconciliation, which finds a code BigCommerce created before re-creating it).
 * Never any other 4xx.
+
+A transport may also carry a `budget` (storefront.rate_budget.RateBudget: the API's rate limit shared by
+every process): each attempt first takes its turn from it, and each answer's headers feed it back.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -59,6 +62,14 @@ class CallRecord:
 
 
 Recorder = Callable[[CallRecord], None]
+
+
+class Budget(Protocol):
+    """A rate budget the transport takes each attempt's turn from and feeds each answer's headers to."""
+
+    def acquire(self, *, sleep: Callable[[float], None]) -> float: ...
+
+    def observe(self, headers: Mapping[str, str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,8 @@ class HttpTransport:
     # secrets its calls may carry, e.g. the webhook secret in a hook's headers), besides the values of
     # the secret headers each call sends.
     secrets: tuple[str, ...] = ()
+    # None: no shared budget (every call goes at once; a 429 is waited out as the API says).
+    budget: Budget | None = None
 
     def __post_init__(self) -> None:
         if self.session is None:
@@ -228,6 +241,9 @@ class HttpTransport:
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
             response, error, sent = None, "", True
+            if self.budget is not None:
+                self.budget.acquire(sleep=self.sleep)
+                started = time.monotonic()  # the call's duration, not the budget's wait
             try:
                 response = self.session.request(
                     method,
@@ -244,6 +260,8 @@ class HttpTransport:
                 sent = not never_sent(exc)
             duration_ms = int((time.monotonic() - started) * 1000)
             status = response.status_code if response is not None else None
+            if response is not None and self.budget is not None:
+                self.budget.observe(response.headers)
             self._record(
                 method,
                 url,

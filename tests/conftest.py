@@ -23,6 +23,14 @@ def _fast_and_isolated(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_remembered_rate_budgets():
+    """BigCommerce rate budgets start unknown, as in a fresh process (store hashes repeat across tests)."""
+    from storefront.rate_budget import rate_budgets_clear
+
+    rate_budgets_clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_remembered_webhook_stores():
     """The webhook inbox's per-process store memory starts empty, as in a fresh process."""
     from storefront.webhooks.store_lookup import webhook_stores_forget

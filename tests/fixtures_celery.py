@@ -151,3 +151,50 @@ def wait_for(predicate, *, timeout: float = 45.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@contextlib.contextmanager
+def celery_workers(count: int, *, log_dir: Path, extra_env: dict | None = None, args: tuple = ()):
+    """`count` separate `celery -A config worker` processes (no beat) on the test broker and database, for
+    tests about several processes at once (a shared rate budget, fair queues); this process publishes to the
+    same broker meanwhile. Yields the log paths; every worker is stopped however the block ends."""
+    broker = _requirements()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "TEST_CELERY_BROKER_URL": broker,
+        "TEST_CELERY_WORKER": "1",
+        **(extra_env or {}),
+    }
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = broker
+    _forget_connections()
+    celery_app.control.purge()
+    popens, logs = [], []
+    try:
+        for n in range(count):
+            log_path = log_dir / f"worker{n}.log"
+            with log_path.open("w") as log:
+                popens.append(subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", f"w{n}@%h", "--loglevel=INFO",
+                     "--without-heartbeat", "--without-mingle", "--without-gossip", *args],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                ))
+            logs.append(log_path)
+        deadline = time.monotonic() + 120
+        while len(celery_app.control.ping(timeout=1.0) or []) < count:
+            for popen, log_path in zip(popens, logs, strict=True):
+                if popen.poll() is not None:
+                    pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail("celery workers did not all start within 120 s")
+        yield logs
+    finally:
+        celery_app.control.purge()
+        for popen in popens:
+            _stop(popen)
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+        _forget_connections()

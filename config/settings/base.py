@@ -245,6 +245,17 @@ CACHES = {
     ),
 }
 
+# BigCommerce's quota is per store and shared by every process (storefront.rate_budget): one budget per store in
+# Redis (RATE_BUDGET_URL, default the cache's Redis), else in each process. `reserve`: the part of the quota
+# left for other apps and calls in flight; below `pace_below` of it the rest is spread over the window;
+# `max_wait`: the longest a call waits for its turn (then it goes, and a 429 is waited out as the API says).
+BIGCOMMERCE_RATE_BUDGET = {
+    "url": env("RATE_BUDGET_URL", default=_CACHE_URL),
+    "reserve": env.float("BIGCOMMERCE_RATE_RESERVE", default=0.05),
+    "pace_below": env.float("BIGCOMMERCE_RATE_PACE_BELOW", default=0.5),
+    "max_wait": env.float("BIGCOMMERCE_RATE_MAX_WAIT", default=60.0),
+}
+
 # Storefront scripts are re-checked (missing re-created, drift repaired) every 6 hours.
 CELERY_BEAT_SCHEDULE["storefront-scripts-check"] = {
     "task": "storefront.scripts_check_all",

@@ -19,7 +19,8 @@ from sandbox import faults, sql
 from .models import FakeOrder, FakeStore
 
 # The store columns views read without another query; the others load on access (deferred fields).
-STORE_FIELDS = ("id", "store_hash", "store_id", "access_token", "client_id", "scope")
+STORE_FIELDS = ("id", "store_hash", "store_id", "access_token", "client_id", "scope", "rate_limit_quota",
+                "rate_limit_window_ms")
 ORDER_FIELDS = ("data", "products", "coupons", "shipping_addresses", "transactions")
 
 

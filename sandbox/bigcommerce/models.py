@@ -21,6 +21,13 @@ class FakeStore(models.Model):
     next_order_id = models.PositiveIntegerField(default=100)
     next_line_id = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The API's per-store quota (sandbox.bigcommerce.rate_limits): None is unmetered.
+    rate_limit_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per window, answered 429 past it; empty: unmetered."
+    )
+    rate_limit_window_ms = models.PositiveIntegerField(default=30_000, help_text="The quota's window (ms).")
+    rate_limit_window = models.BigIntegerField(default=0, help_text="The window counted (epoch ms // window).")
+    rate_limit_used = models.PositiveIntegerField(default=0, help_text="Requests counted in that window.")
 
     def __str__(self) -> str:
         return self.store_hash

@@ -1,8 +1,9 @@
-"""The fake's HTTP edge: fault injection, X-Auth-Token check, rate-limit headers, error shapes, paging.
+"""The fake's HTTP edge: fault injection, X-Auth-Token check, rate limits, error shapes, paging.
 
 Every view is wrapped by `endpoint()`, which answers injected faults first (sandbox.faults), then
-checks the token the way the real gateway does (401 before anything else), then adds the
-rate-limit headers BigCommerce sends on every response. The faults check, the store and, for the
+checks the token the way the real gateway does (401 before anything else), then counts the request
+against the store's quota (sandbox.bigcommerce.rate_limits: 429 past it) and adds the rate-limit
+headers BigCommerce sends on every response. The faults check, the store and, for the
 order endpoints, the order's document come from one query (gateway.lookup).
 """
 
@@ -20,10 +21,12 @@ from sandbox.faults import consume
 from storefront.scopes import scope_satisfied
 
 from .gateway import lookup
+from .rate_limits import rate_limit_count
 
 STATUS_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 MISSING_SCOPE = "You don't have a required scope to access the endpoint"
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+# On answers given before a store's quota is counted (injected faults, a bad token).
 RATE_LIMIT_HEADERS = {
     "X-Rate-Limit-Time-Window-Ms": "30000",
     "X-Rate-Limit-Time-Reset-Ms": "15000",
@@ -86,6 +89,12 @@ def with_rate_limit_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _with(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
 def endpoint(
     *,
     version: str,
@@ -136,19 +145,23 @@ def endpoint(
                         "combination for this store.",
                     )
                 )
+            limits, over_quota = rate_limit_count(store)
+            if over_quota:
+                response = (v2_error if version == "v2" else v3_error)(429, "Too many requests.")
+                return with_rate_limit_headers(_with(response, limits))
             if scope is not None and not scope_granted(store, scope, write=request.method in WRITE_METHODS):
-                return with_rate_limit_headers((v2_error if version == "v2" else v3_error)(403, MISSING_SCOPE))
+                return _with((v2_error if version == "v2" else v3_error)(403, MISSING_SCOPE), limits)
             if request.method not in methods:
                 response = (v2_error if version == "v2" else v3_error)(405, "Method not allowed.")
                 response["Allow"] = ", ".join(methods)
-                return with_rate_limit_headers(response)
+                return _with(response, limits)
             if fields:
                 kwargs["found"] = found.order
             try:
                 response = view(request, store, **kwargs)
             except BadRequest as exc:
                 response = exc.response
-            return with_rate_limit_headers(response)
+            return _with(response, limits)
 
         return wrapped
 

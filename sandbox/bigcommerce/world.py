@@ -71,6 +71,13 @@ def create_store(
     return store
 
 
+def set_rate_limit(store_hash: str, *, quota: int | None, window_ms: int = 30_000) -> None:
+    """Meter the store's API calls: `quota` requests per `window_ms` window, 429 past it (None: unmetered)."""
+    FakeStore.objects.filter(store_hash=store_hash).update(
+        rate_limit_quota=quota, rate_limit_window_ms=window_ms, rate_limit_window=0, rate_limit_used=0
+    )
+
+
 def _store(store_hash: str) -> FakeStore:
     return FakeStore.objects.get(store_hash=store_hash)
 
