@@ -14,7 +14,7 @@ import gc
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,44 +27,6 @@ WARM_UP_ORDERS = 400
 
 class Budget(Exception):
     """Raised from the progress callback to stop at the time budget."""
-
-
-def bulk_orders(store_hash: str, count: int) -> None:
-    """Clone one spec-shaped sandbox order `count` times, 5,000 rows per INSERT."""
-    from sandbox.bigcommerce import state, world
-    from sandbox.bigcommerce.models import FakeOrder, FakeStore
-
-    template = world.get_order(store_hash, world.create_order(store_hash, email="t@example.com")["id"])
-    fake_store = FakeStore.objects.get(store_hash=store_hash)
-    FakeOrder.objects.filter(store=fake_store).delete()
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    batch = []
-    for n in range(1, count + 1):
-        data = {
-            **template.data,
-            "id": n,
-            "date_created": state.rfc2822(start + timedelta(seconds=n)),
-            "billing_address": {
-                **template.data["billing_address"],
-                "email": f"shopper{n % 20000}@example.com",
-            },
-        }
-        batch.append(
-            FakeOrder(
-                store=fake_store,
-                order_id=n,
-                data=data,
-                products=template.products,
-                coupons=template.coupons,
-                shipping_addresses=template.shipping_addresses,
-                transactions=template.transactions,
-            )
-        )
-        if len(batch) == 5000:
-            FakeOrder.objects.bulk_create(batch)
-            batch = []
-    FakeOrder.objects.bulk_create(batch)
-    state.next_ids(fake_store, orders=count + 1)
 
 
 def _slope(samples: list[tuple[int, float]]) -> float:
@@ -93,10 +55,11 @@ def main() -> int:
 
 def _run(args) -> int:
     from referrals.orders.backfill import orders_backfill
+    from sandbox.bigcommerce import world as bc_world
 
     store, _ = make_store()
     created_at = time.perf_counter()
-    bulk_orders(store.store_hash, args.orders)
+    bc_world.create_orders_in_bulk(store.store_hash, args.orders)
     created_s = time.perf_counter() - created_at
 
     seen = {"n": 0, "baseline": None}

@@ -115,6 +115,7 @@ class OutboundCall(models.Model):
 
 # Models kept in their own modules (one job each), imported so Django registers them.
 from .channel_models import *  # noqa: E402, F403
+from .lease_models import *  # noqa: E402, F403
 from .rejection_models import *  # noqa: E402, F403
 from .replay_models import *  # noqa: E402, F403
 from .shopper_models import *  # noqa: E402, F403

@@ -26,7 +26,7 @@ BEAT_SECONDS = 2.0
 class WorkerProcess:
     """The running worker, and its log from the start of the current test."""
 
-    QUEUE = "celery"
+    QUEUES = ("celery", "bulk")  # live and bulk work (config/settings/base.py: CELERY_TASK_QUEUES)
 
     def __init__(self, popen: subprocess.Popen, log_path: Path):
         self.popen, self.log_path, self._test_offset = popen, log_path, 0
@@ -41,12 +41,14 @@ class WorkerProcess:
         """Start a test: drop what earlier tests left queued, then consume again."""
         self._test_offset = self.log_path.stat().st_size
         celery_app.control.purge()
-        celery_app.control.add_consumer(self.QUEUE, reply=True, timeout=5.0, limit=1)
+        for queue in self.QUEUES:
+            celery_app.control.add_consumer(queue, reply=True, timeout=5.0, limit=1)
 
     def pause(self, *, timeout: float = 30.0) -> None:
         """End a test: stop taking messages and wait for the tasks at hand, so the database can be flushed
         (a task mid-transaction while the flush truncates would deadlock with it)."""
-        celery_app.control.cancel_consumer(self.QUEUE, reply=True, timeout=5.0, limit=1)
+        for queue in self.QUEUES:
+            celery_app.control.cancel_consumer(queue, reply=True, timeout=5.0, limit=1)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             inspect = celery_app.control.inspect(timeout=1.0, limit=1)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -159,6 +160,29 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Fair queues (storefront/bulk.py): live work (webhooks, rewards, validation, outbox) on the default queue,
+# bulk work on its own, so it never waits behind a backfill. A worker started without -Q takes both (the
+# demo); production runs one per queue (README, "Production"). Each store's bulk tasks run BULK_PER_STORE at
+# a time across every worker; one over the cap is queued again BULK_REQUEUE_SECONDS later.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+BULK_QUEUE = "bulk"
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, BULK_QUEUE))
+CELERY_TASK_ROUTES = {
+    name: {"queue": BULK_QUEUE}
+    for name in (
+        "referrals.orders_backfill_window",
+        "referrals.reconcile_orders",
+        "referrals.reconcile_store",
+        "referrals.analytics_sync_all",
+        "coupons.refill_pools",
+        "coupons.refill_pool",
+        "storefront.retention_prune",
+        "fraud.daily_summary",
+    )
+}
+BULK_PER_STORE = env.int("BULK_PER_STORE", default=1)
+BULK_REQUEUE_SECONDS = env.float("BULK_REQUEUE_SECONDS", default=5.0)
+BULK_LEASE_SECONDS = env.int("BULK_LEASE_SECONDS", default=900)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Reward codes wait in pools (coupons/reward_pools.py): a pool per template, amount and currency is generated to

@@ -4,6 +4,10 @@ Past orders are snapshots, identities and first-paid dates for the app (new-cust
 reports), not purchases for Friendbuy: Friendbuy's purchase event carries no date, so a replayed
 order would count as a purchase made today (and a loyalty earning rule may pay out on it). Only
 when the merchant asks (`send_after`) are the orders first paid since that date sent.
+
+Run here (`orders_backfill`, the command's progress bar) or in the workers (`orders_backfill_queue`): one task
+per window of ID_WINDOW ids on the bulk queue, each queueing the next, within the store's bulk slots
+(storefront.bulk), so a big store's backfill neither holds a worker for hours nor starves live orders.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from referrals.orders.sync import order_sync
 from storefront.bigcommerce import ORDER_WITH_CONSIGNMENTS, BigCommerceClient
 from storefront.clients import bigcommerce_for
 from storefront.models import Store
+from storefront.queueing import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +77,46 @@ def orders_backfill(
     client = bigcommerce_for(store)
     counts = {"orders": 0, "paid": 0, "errors": 0}
     for order in iter_orders_since(client, since=since, with_consignments=True):
-        order_id = int(order["id"])
-        try:
-            snapshot = order_sync(
-                store=store, order_id=order_id, order=order, client=client, history_until=history_until
-            )
-        except Exception:
-            logger.exception("Backfill of order %s (store %s) failed.", order_id, store.store_hash)
-            counts["errors"] += 1
-            snapshot = None
-        counts["orders"] += 1
-        counts["paid"] += int(bool(snapshot and snapshot.first_paid_at))
+        _backfill_one(store=store, order=order, client=client, history_until=history_until, counts=counts)
         if on_order is not None:
-            on_order(order_id)
+            on_order(int(order["id"]))
         if counts["orders"] % 500 == 0:
             reset_queries()
     return counts
+
+
+def orders_backfill_queue(*, store: Store, since: datetime, send_after: datetime | None = None) -> None:
+    """Backfill in the workers, window by window from the first id (see the module docstring)."""
+    history_until = send_after or timezone.now()
+    task_enqueue("referrals.orders_backfill_window", store.pk, since.isoformat(), 1, history_until.isoformat())
+
+
+def orders_backfill_window(
+    *, store: Store, since: datetime, from_id: int, history_until: datetime
+) -> tuple[dict, int | None]:
+    """Sync the orders created since `since` with ids in [from_id, from_id + ID_WINDOW): their counts, and the
+    first id of the next window (None: no order left), as iter_orders_since walks them."""
+    client = bigcommerce_for(store)
+    counts = {"orders": 0, "paid": 0, "errors": 0}
+    for order in client.iter_orders(
+        min_date_created=since, min_id=from_id, max_id=from_id + ID_WINDOW - 1, **ORDER_WITH_CONSIGNMENTS
+    ):
+        _backfill_one(store=store, order=order, client=client, history_until=history_until, counts=counts)
+    if counts["orders"]:
+        return counts, from_id + ID_WINDOW
+    probe = next(iter(client.iter_orders(min_date_created=since, min_id=from_id, limit=1)), None)
+    return counts, int(probe["id"]) if probe is not None else None
+
+
+def _backfill_one(*, store: Store, order: dict, client: BigCommerceClient, history_until: datetime,
+                  counts: dict) -> None:
+    order_id = int(order["id"])
+    try:
+        snapshot = order_sync(store=store, order_id=order_id, order=order, client=client,
+                              history_until=history_until)
+    except Exception:
+        logger.exception("Backfill of order %s (store %s) failed.", order_id, store.store_hash)
+        counts["errors"] += 1
+        snapshot = None
+    counts["orders"] += 1
+    counts["paid"] += int(bool(snapshot and snapshot.first_paid_at))

@@ -69,14 +69,17 @@ def orders_reconcile(*, store: Store, days: int | None = None) -> Reconciliation
     return run
 
 
-def reconcile_all(*, days: int | None = None) -> list[ReconciliationRun]:
-    """orders_reconcile for every installed store connected to Friendbuy."""
-    runs = []
-    for connection in (
-        FriendbuyConnection.objects.select_related("store")
+def stores_to_reconcile() -> list[int]:
+    """Ids of the installed stores connected to Friendbuy (beat queues one reconciliation for each)."""
+    return [
+        connection.store_id
+        for connection in FriendbuyConnection.objects.select_related("store")
         .filter(store__status=Store.Status.INSTALLED)
         .iterator()
-    ):
-        if connection.store.is_installed:
-            runs.append(orders_reconcile(store=connection.store, days=days))
-    return runs
+        if connection.store.is_installed
+    ]
+
+
+def reconcile_all(*, days: int | None = None) -> list[ReconciliationRun]:
+    """orders_reconcile for every installed store connected to Friendbuy, here and now (the command)."""
+    return [orders_reconcile(store=Store.objects.get(pk=pk), days=days) for pk in stores_to_reconcile()]

@@ -1,9 +1,9 @@
-"""python manage.py backfill_orders STORE_HASH --since YYYY-MM-DD [--send-purchases --send-after YYYY-MM-DD]
+"""python manage.py backfill_orders STORE_HASH --since YYYY-MM-DD [--send-purchases --send-after YYYY-MM-DD] [--queue]
 
 Streams the store's orders created since the date through the same service as webhooks (snapshots,
 identities, first-paid dates) and records them as history: no purchase goes to Friendbuy unless
 asked with --send-purchases, and then only for orders first paid on or after --send-after.
-Safe to run twice.
+Safe to run twice. With --queue the workers do it instead (bulk queue, a task per window of orders).
 """
 
 from datetime import UTC, datetime
@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from referrals.orders.backfill import orders_backfill
+from referrals.orders.backfill import orders_backfill, orders_backfill_queue
 from storefront.clients import bigcommerce_for
 from storefront.selectors import store_by_hash
 
@@ -33,8 +33,13 @@ class Command(BaseCommand):
             help="Also send Friendbuy the purchases of orders first paid on or after --send-after.",
         )
         parser.add_argument("--send-after", help="YYYY-MM-DD (UTC); required with --send-purchases.")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue the backfill for the workers (bulk queue, a task per window of orders) and return.",
+        )
 
-    def handle(self, *args, store_hash, since, no_progress, send_purchases, send_after, **options):
+    def handle(self, *args, store_hash, since, no_progress, send_purchases, send_after, queue=False, **options):
         store = store_by_hash(store_hash=store_hash)
         if store is None or not store.is_installed:
             raise CommandError(f"No installed store {store_hash!r}.")
@@ -47,6 +52,10 @@ class Command(BaseCommand):
                 raise CommandError("--send-purchases needs --send-after YYYY-MM-DD: the first paid date to send.")
             send_after_at = _date(send_after, "--send-after")
             self.stderr.write(self.style.WARNING(SEND_WARNING.format(date=send_after)))
+        if queue:
+            orders_backfill_queue(store=store, since=since_at, send_after=send_after_at)
+            self.stdout.write(self.style.SUCCESS("Backfill queued for the workers (bulk queue)."))
+            return
         total = bigcommerce_for(store).count_orders(min_date_created=format_datetime(since_at))
         with tqdm(total=total or None, unit="order", disable=no_progress, file=self.stderr._out) as bar:
             counts = orders_backfill(
