@@ -20,7 +20,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = 60
-HTTP_RETRY = {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
+# Retries without waiting, unless BENCH_REAL_RETRIES (bench/load.py: a 429 is waited out as in production).
+HTTP_RETRY = (
+    {"max_attempts": 5, "base_delay": 0.5, "max_delay": 30.0}
+    if os.environ.get("BENCH_REAL_RETRIES")
+    else {"max_attempts": 5, "base_delay": 0.0, "max_delay": 0.0}
+)
 CELERY_BROKER_URL = os.environ.get("BENCH_CELERY_BROKER", "")
 # Not the demo's embedded filesystem broker (config.settings.dev): BENCH_CELERY_BROKER's own transport.
 CELERY_BROKER_TRANSPORT = None
