@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import BulkLease, Store
-from .queueing import tasks_run_inline
+from .queueing import task_enqueue_later, tasks_run_inline
 
 
 @contextlib.contextmanager
@@ -63,5 +63,5 @@ def bulk_run(task, *, store_id: int, args: tuple, run) -> object:
     with bulk_slot(store_id=store_id, task=task.name) as held:
         if held:
             return run()
-    task.apply_async(args=args, countdown=settings.BULK_REQUEUE_SECONDS)
+    task_enqueue_later(task.name, *args, countdown=settings.BULK_REQUEUE_SECONDS)
     return None

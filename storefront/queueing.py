@@ -32,6 +32,11 @@ def task_enqueue(name: str, /, *args) -> None:
     registered_task(name).delay(*args)
 
 
+def task_enqueue_later(name: str, /, *args, countdown: float) -> None:
+    """Queue the task `name` to run `countdown` seconds from now (a task putting itself back: storefront.bulk)."""
+    registered_task(name).apply_async(args=args, countdown=countdown)
+
+
 def task_enqueue_on_commit(name: str, /, *args) -> None:
     """Queue the task `name` once the current transaction commits (at once outside one)."""
     registered_task(name)  # an unknown name fails in the caller, not later in a commit hook

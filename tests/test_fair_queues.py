@@ -13,6 +13,7 @@ from config.celery import app as celery_app
 from referrals.models import FriendbuyConnection, OrderSnapshot
 from referrals.tasks.orders import reconcile_store
 from sandbox.bigcommerce import world as bc_world
+from storefront import bulk
 from storefront.bulk import bulk_run, bulk_slot, bulk_slot_take
 from storefront.models import BulkLease
 from tests.factories import StoreFactory
@@ -64,7 +65,7 @@ def test_a_slot_is_freed_when_its_task_ends_or_its_holder_died_long_ago():
 def test_a_bulk_task_over_its_stores_cap_is_queued_again_later_instead_of_waiting(monkeypatch, settings):
     store = StoreFactory()
     queued, ran = [], []
-    monkeypatch.setattr(reconcile_store, "apply_async", lambda **kw: queued.append(kw))
+    monkeypatch.setattr(bulk, "task_enqueue_later", lambda name, *args, countdown: queued.append((name, args, countdown)))
     bulk_slot_take(store_id=store.pk)  # another task of the store holds its one slot
     other = StoreFactory()
     celery_app.conf.task_always_eager = False  # as in a worker: not run inline
@@ -73,7 +74,7 @@ def test_a_bulk_task_over_its_stores_cap_is_queued_again_later_instead_of_waitin
         assert bulk_run(reconcile_store, store_id=other.pk, args=(other.pk,), run=lambda: "done") == "done"
     finally:
         celery_app.conf.task_always_eager = True
-    assert ran == [] and queued == [{"args": (store.pk,), "countdown": settings.BULK_REQUEUE_SECONDS}]
+    assert ran == [] and queued == [("referrals.reconcile_store", (store.pk,), settings.BULK_REQUEUE_SECONDS)]
 
 
 @pytest.mark.django_db(transaction=True)
