@@ -239,11 +239,10 @@ class HttpTransport:
             idempotent = method.upper() in IDEMPOTENT_METHODS
         attempts = self.retry.max_attempts
         for attempt in range(1, attempts + 1):
-            started = time.monotonic()
-            response, error, sent = None, "", True
             if self.budget is not None:
                 self.budget.acquire(sleep=self.sleep)
-                started = time.monotonic()  # the call's duration, not the budget's wait
+            started = time.monotonic()  # after the budget's turn: the call's duration, not the wait
+            response, error, sent = None, "", True
             try:
                 response = self.session.request(
                     method,

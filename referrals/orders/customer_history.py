@@ -21,9 +21,8 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
-from referrals.models import CustomerOrderHistory, OrderSnapshot
+from referrals.models import CustomerOrderHistory
 from referrals.orders import selectors
 from referrals.orders.identity import friendbuy_customer_id, normalize_email
 from storefront.bigcommerce import BigCommerceClient, BigCommerceError
@@ -39,15 +38,9 @@ LOOKUP_PAGE = 20
 
 def _local_earlier_order(*, store: Store, customer_id: int, normalized_email: str, order_id: int) -> int | None:
     """The id of an earlier paid order of this customer in our own snapshots, if any."""
-    same_person = Q()
-    if customer_id:
-        same_person |= Q(customer_id=customer_id)
-    if normalized_email:
-        same_person |= Q(normalized_email=normalized_email)
-    was_paid = Q(first_paid_at__isnull=False) | Q(status_id__in=selectors.ONCE_PAID_STATUSES)
     return (
-        OrderSnapshot.objects.filter(store=store, bc_order_id__lt=order_id)
-        .filter(same_person, was_paid)
+        selectors.paid_orders_of(store_id=store.pk, customer_id=customer_id, normalized_email=normalized_email)
+        .filter(bc_order_id__lt=order_id)
         .order_by("bc_order_id")
         .values_list("bc_order_id", flat=True)
         .first()

@@ -36,23 +36,30 @@ class NewCustomer:
     guessed: bool = False
 
 
-def _earlier_local_paid_order_exists(snapshot: OrderSnapshot) -> bool:
+def paid_orders_of(*, store_id: int, customer_id: int | None, normalized_email: str):
+    """The store's snapshots of this customer's paid (or once paid) orders, by BigCommerce customer id or
+    normalised email; none for an order that names neither."""
     same_person = Q()
-    if snapshot.customer_id:
-        same_person |= Q(customer_id=snapshot.customer_id)
-    if snapshot.normalized_email:
-        same_person |= Q(normalized_email=snapshot.normalized_email)
+    if customer_id:
+        same_person |= Q(customer_id=customer_id)
+    if normalized_email:
+        same_person |= Q(normalized_email=normalized_email)
     if not same_person:
-        return False
+        return OrderSnapshot.objects.none()
     was_paid = Q(first_paid_at__isnull=False) | Q(status_id__in=ONCE_PAID_STATUSES)
+    return OrderSnapshot.objects.filter(store_id=store_id).filter(same_person, was_paid)
+
+
+def _earlier_local_paid_order_exists(snapshot: OrderSnapshot) -> bool:
     earlier = Q(bc_order_id__lt=snapshot.bc_order_id)
     if snapshot.bc_date_created is not None:
         earlier = Q(bc_date_created__lt=snapshot.bc_date_created) | (
             Q(bc_date_created=snapshot.bc_date_created) & Q(bc_order_id__lt=snapshot.bc_order_id)
         )
     return (
-        OrderSnapshot.objects.filter(store_id=snapshot.store_id)
-        .filter(same_person, was_paid, earlier)
+        paid_orders_of(store_id=snapshot.store_id, customer_id=snapshot.customer_id,
+                       normalized_email=snapshot.normalized_email)
+        .filter(earlier)
         .exclude(pk=snapshot.pk)
         .exists()
     )
