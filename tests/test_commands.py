@@ -127,3 +127,17 @@ def test_store_status_summary_is_readable(installed_store):
 def test_store_status_for_an_unknown_store_fails(db):
     with pytest.raises(CommandError, match="No store with hash"):
         _status("nope")
+
+
+def test_store_status_lists_the_app_scopes_a_token_lacks(db):
+    store = StoreFactory(scopes="store_v2_orders_read_only store_v2_content")
+    status = json.loads(_status(store.store_hash, "--json"))
+    assert "store_v2_marketing" in status["scopes_missing"]
+    assert "store_v2_content" not in status["scopes_missing"]
+    assert "Scopes missing: " in _status(store.store_hash)
+
+
+def test_store_status_lists_no_missing_scope_when_all_were_granted(installed_store):
+    status = json.loads(_status(STORE_HASH, "--json"))
+    assert status["scopes_missing"] == []
+    assert "Scopes missing" not in _status(STORE_HASH)

@@ -8,6 +8,7 @@ from storefront.bigcommerce import BigCommerceError
 from storefront.clients import bigcommerce_for
 from storefront.http import HttpError
 from storefront.models import InstalledScript, Store, StorefrontChannel
+from storefront.scopes import scopes_missing
 from storefront.selectors import store_public_urls
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def store_status(*, store: Store) -> dict[str, Any]:
         "uninstalled_at": _iso(store.uninstalled_at),
         "owner_email": store.owner_email,
         "scopes": store.scopes.split(),
+        # The app's scopes this token lacks (a store installed before a scope was added, or a hand-edited app).
+        "scopes_missing": scopes_missing(granted=store.scopes),
         "public_id": store.public_id,
         "friendbuy_connected": connection is not None,
         "friendbuy_merchant_id": connection.merchant_id if connection else None,

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         write = self.stdout.write
         installed = status["installed_at"] or "never"
         write(f"Store {status['store_hash']}: {status['status']} (installed {installed})")
+        if status["scopes_missing"]:
+            write(self.style.WARNING(f"Scopes missing: {' '.join(status['scopes_missing'])} "
+                                     "(the merchant must re-authorise the app)"))
         if status["friendbuy_connected"]:
             write(f"Friendbuy: merchant {status['friendbuy_merchant_id']}, "
                   f"health {status['friendbuy_health']}, "
