@@ -34,6 +34,17 @@ def test_a_resource_without_its_scope_is_403(bc_store, bc_client):
     assert bc_client.list_scripts() == []
 
 
+def test_customer_groups_and_subscribers_need_the_customers_scope(bc_store, bc_client):
+    grant(bc_store, "store_v2_content")
+    with pytest.raises(BigCommerceAuthError) as refused:
+        list(bc_client.iter_customer_groups())
+    assert refused.value.status == 403
+    with pytest.raises(BigCommerceAuthError):
+        bc_client.get_subscriber(1)
+    grant(bc_store, "store_v2_customers_read_only")
+    assert list(bc_client.iter_customer_groups()) == []
+
+
 def test_a_read_only_scope_reads_but_does_not_write(bc_store, bc_client):
     grant(bc_store, "store_v2_content_read_only")
     assert bc_client.list_scripts() == []

@@ -1,9 +1,10 @@
 """Fake customer groups (v2 /customer_groups), newsletter subscribers (v3 /customers/subscribers) and the
 customer form-field values and attributes (v3) a merchant's birthday field lives in.
 
-What the real API refuses, this refuses: a group id that does not exist (404), a second group or
-subscriber with the same name or email (409), a subscriber without an email (422), filters that are
-not integers (422); an empty v2 list answers 204 like the v2 orders.
+What the real API refuses, this refuses: a token without the Customers scope (403, every endpoint here),
+a group id that does not exist (404), a second group or subscriber with the same name or email (409), a
+subscriber without an email (422), filters that are not integers (422); an empty v2 list answers 204
+like the v2 orders.
 """
 
 from django.db import IntegrityError, transaction
@@ -30,7 +31,7 @@ V2_NOT_FOUND = "The requested resource was not found."
 # --- customer groups (customers.v2.yml) -------------------------------------------------------------
 
 
-@endpoint(version="v2", methods=("GET", "POST"))
+@endpoint(version="v2", scope="store_v2_customers", methods=("GET", "POST"))
 def customer_groups(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if request.method == "POST":
         body = read_json(request, version="v2")
@@ -52,7 +53,7 @@ def customer_groups(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return v2_list_response([group_payload(group) for group in found], request)
 
 
-@endpoint(version="v2", methods=("GET",))
+@endpoint(version="v2", scope="store_v2_customers", methods=("GET",))
 def customer_group_detail(request: HttpRequest, store: FakeStore, customer_group_id: int) -> HttpResponse:
     group = FakeCustomerGroup.objects.filter(store=store, pk=customer_group_id).first()
     if group is None:
@@ -60,7 +61,7 @@ def customer_group_detail(request: HttpRequest, store: FakeStore, customer_group
     return json_response(group_payload(group))
 
 
-@endpoint(version="v2", methods=("GET",))
+@endpoint(version="v2", scope="store_v2_customers", methods=("GET",))
 def customer_groups_count(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"count": FakeCustomerGroup.objects.filter(store=store).count()})
 
@@ -77,7 +78,7 @@ def group_exists(store: FakeStore, group_id) -> bool:
 # --- subscribers (subscribers.v3.yml) --------------------------------------------------------------------
 
 
-@endpoint(version="v3", methods=("GET", "POST"))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET", "POST"))
 def subscribers(request: HttpRequest, store: FakeStore) -> HttpResponse:
     if request.method == "POST":
         body = read_json(request)
@@ -104,7 +105,7 @@ def subscribers(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"data": chunk, "meta": meta})
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET",))
 def subscriber_detail(request: HttpRequest, store: FakeStore, subscriber_id: int) -> HttpResponse:
     subscriber = FakeSubscriber.objects.filter(store=store, pk=subscriber_id).first()
     if subscriber is None:
@@ -115,7 +116,7 @@ def subscriber_detail(request: HttpRequest, store: FakeStore, subscriber_id: int
 # --- form-field values and attributes (customers.v3.yml) -------------------------------------------------
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET",))
 def form_field_values(request: HttpRequest, store: FakeStore) -> HttpResponse:
     """Customer form-field values ({name, value, customer_id}); address fields are not modelled."""
     customer_id = int_param(request, "customer_id")
@@ -134,7 +135,7 @@ def form_field_values(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"data": chunk, "meta": meta})
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET",))
 def customer_attributes(request: HttpRequest, store: FakeStore) -> HttpResponse:
     found = FakeCustomerAttribute.objects.filter(store=store).order_by("id")
     if request.GET.get("name"):
@@ -146,7 +147,7 @@ def customer_attributes(request: HttpRequest, store: FakeStore) -> HttpResponse:
     return json_response({"data": chunk, "meta": meta})
 
 
-@endpoint(version="v3", methods=("GET",))
+@endpoint(version="v3", scope="store_v2_customers", methods=("GET",))
 def attribute_values(request: HttpRequest, store: FakeStore) -> HttpResponse:
     attribute_ids, customer_ids = id_list(request, "attribute_id:in"), id_list(request, "customer_id:in")
     found = FakeCustomer.objects.filter(store=store).order_by("id")
