@@ -83,3 +83,19 @@ def test_the_owner_gives_a_second_storefront_its_own_friendbuy_merchant(live, in
     assert FriendbuyChannelConnection.objects.get(store=store).channel_id == outlet["id"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(SCREENSHOTS / f"setup-storefront-connected-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_loyalty_events_page_fits_the_screen(live, install_app, width):
+    url, browser = live
+    assert install_app().status_code == 302
+    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
+                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page.goto(f"{url}/app/events/")
+    sync_api.expect(page.locator("h2").first).to_have_text("Events sent to Friendbuy")
+    sync_api.expect(page.locator("table").first).to_contain_text("Event type")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"loyalty-events-{width}.png"), full_page=True)
