@@ -13,7 +13,6 @@ from referrals.rewards.order_events import rewards_expire_due
 from referrals.rewards.selectors import rewards_for_shopper
 from sandbox.bigcommerce import world as bc
 from sandbox.bigcommerce.models import FakeCouponCode
-from sandbox.demo.rewards import play_demo_rewards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,13 +140,6 @@ def test_expired_codes_are_deleted_in_bigcommerce_and_rewards_expire(friendbuy):
     reward = Reward.objects.get()
     assert reward.state == Reward.State.EXPIRED and reward.coupon.state == CouponCode.State.EXPIRED
     assert not FakeCouponCode.objects.filter(code=reward.coupon.code).exists()
-
-
-def test_demo_story_mints_redeems_and_revokes(reward_store):
-    result = play_demo_rewards(store=reward_store)
-    assert result["minted_code"]
-    assert result["redeemed_reward_state"] == Reward.State.REDEEMED
-    assert result["revoked_reward_state"] == Reward.State.REVOKED
 
 
 def _refund_with_the_reversal_task_lost(store, order_id, monkeypatch, **refund):

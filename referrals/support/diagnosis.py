@@ -38,7 +38,7 @@ from referrals.models import (
     ValidationCallback,
 )
 from referrals.orders.selectors import ONCE_PAID_STATUSES, VOIDED_STATUSES
-from referrals.support.selectors import CustomerFile, OrderSignals
+from referrals.support.selectors import CustomerFile, OrderSignals, order_used_code
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2, "ok": 3}
 
@@ -114,7 +114,8 @@ class Journey:
     def label(self) -> str:
         if self.role == "advocate":
             friend = (self.reward.friend_email if self.reward else "") or (
-                self.friend_code.friend_email if self.friend_code else "") or "a friend"
+                self.friend_code.friend_email if self.friend_code else "") or (
+                self.signals.order.email if self.signals else "") or "a friend"
             return f"as advocate, for {friend}" + (f" (order {self.order_id})" if self.order_id else "")
         advocate = _advocate_of(self)
         return f"as friend{', referred by ' + advocate if advocate else ''}" + (
@@ -232,6 +233,12 @@ def _order_webhook(j: Journey) -> int | None:
     return hooks[-1].pk if hooks else None
 
 
+def _follows_order(j: Journey) -> bool:
+    """The friend's order is this journey's to follow: the friend's own, or the one an advocate's referral
+    of that friend produced."""
+    return j.role == "friend" or j.signals is not None
+
+
 def _paid_order(j: Journey) -> bool:
     o = j.order
     return o is not None and bool(o.first_paid_at or o.status_id in ONCE_PAID_STATUSES)
@@ -253,7 +260,7 @@ def visited_without_order(j: Journey) -> dict | None:
 
 def store_disconnected(j: Journey) -> dict | None:
     o = j.order
-    if o is None or j.role != "friend":
+    if o is None or not _follows_order(j):
         return None
     event = _purchase(j)
     said_so = event is not None and "not connected" in (event.last_error or "")
@@ -305,7 +312,7 @@ def another_advocate_first(j: Journey) -> dict | None:
 
 def not_paid(j: Journey) -> dict | None:
     o = j.order
-    if j.role != "friend" or o is None or _paid_order(j) or o.status_id in VOIDED_STATUSES:
+    if not _follows_order(j) or o is None or _paid_order(j) or o.status_id in VOIDED_STATUSES:
         return None
     s = j.signals
     used = (f" with friend code {s.friend_coupon}" if s.friend_coupon else
@@ -357,7 +364,9 @@ def existing_customer(j: Journey) -> dict | None:
     if s is None:
         return None
     placed = s.order.bc_date_created or s.order.created_at
-    earlier = [o.order for o in j.file.orders if o.order.bc_order_id != s.order.bc_order_id
+    # The file's own orders are the friend's only on the friend's side; an advocate's say nothing of hers.
+    own = j.file.orders if j.role == "friend" else []
+    earlier = [o.order for o in own if o.order.bc_order_id != s.order.bc_order_id
                and (o.order.first_paid_at or o.order.status_id in ONCE_PAID_STATUSES)
                and (o.order.bc_date_created or o.order.created_at) < placed]
     if s.is_new_customer is not False and not earlier:
@@ -407,7 +416,7 @@ def event_failed(j: Journey) -> dict | None:
 
 
 def event_not_sent(j: Journey) -> dict | None:
-    if j.role != "friend" or j.signals is None or not j.signals.referred or not _paid_order(j) or _order_rewards(j):
+    if j.signals is None or not j.signals.referred or not _paid_order(j) or _order_rewards(j):
         return None
     e = _purchase(j)
     if e is not None and e.state == OutboxEvent.State.SENT:
@@ -427,7 +436,7 @@ def validation_refused(j: Journey) -> dict | None:
 
 
 def awaiting_friendbuy(j: Journey) -> dict | None:
-    if j.role != "friend" or any(r.recipient == Reward.Recipient.ADVOCATE for r in _order_rewards(j)):
+    if not _follows_order(j) or any(r.recipient == Reward.Recipient.ADVOCATE for r in _order_rewards(j)):
         return None
     e = _purchase(j)
     if e is None or e.state != OutboxEvent.State.SENT:
@@ -524,7 +533,7 @@ def code_unused(j: Journey) -> dict | None:
 
 
 def friend_has_not_ordered(j: Journey) -> dict | None:
-    if j.role != "advocate" or j.reward is not None or j.friend_code is None:
+    if j.role != "advocate" or j.reward is not None or j.friend_code is None or j.signals is not None:
         return None
     fc = j.friend_code
     return {"friend": fc.friend_email or fc.friend_customer_id or "the friend", "code": fc.code,
@@ -688,24 +697,37 @@ def journeys(f: CustomerFile, *, bc_order_id: int | None = None) -> list[Journey
     my_orders = {s.order.bc_order_id for s in f.orders}
     advocate_rewards = [r for r in f.rewards if r.recipient == Reward.Recipient.ADVOCATE and r.customer_id in mine
                         and r.bc_order_id not in my_orders]
+    friend_orders = {s.order.bc_order_id: s for s in f.friend_orders}
+    rewarded_orders = {r.bc_order_id for r in advocate_rewards if r.bc_order_id}
     rewarded = {r.friend_email.lower() for r in advocate_rewards if r.friend_email}
+    code_orders = {c.pk: _friend_order_of(c, f.friend_orders) for c in f.friend_codes}
     friend_codes = [c for c in f.friend_codes if c.advocate_customer_id in mine
-                    and (c.friend_email or "").lower() not in rewarded]
+                    and (c.friend_email or "").lower() not in rewarded
+                    and not (code_orders[c.pk] and code_orders[c.pk].order.bc_order_id in rewarded_orders)]
     is_advocate = bool(advocate_rewards or friend_codes)
     focus = focus_order(f, bc_order_id=bc_order_id)
-    friend_orders = [focus] if focus is not None and (bc_order_id or focus.referred or not is_advocate) else []
+    own_referred = [focus] if focus is not None and (bc_order_id or focus.referred or not is_advocate) else []
     if not bc_order_id:
-        friend_orders += [s for s in f.orders if s is not focus and s.referred]
+        own_referred += [s for s in f.orders if s is not focus and s.referred]
     found = [Journey(file=f, role="friend", signals=s, reward=_main_reward(f, s.order.bc_order_id))
-             for s in friend_orders]
+             for s in own_referred]
     if not f.orders and _captures(Journey(file=f, role="friend")):
         found.append(Journey(file=f, role="friend"))
-    found += [Journey(file=f, role="advocate", reward=r) for r in advocate_rewards]
-    found += [Journey(file=f, role="advocate", friend_code=c) for c in friend_codes]
+    found += [Journey(file=f, role="advocate", reward=r, signals=friend_orders.get(r.bc_order_id))
+              for r in advocate_rewards]
+    found += [Journey(file=f, role="advocate", friend_code=c, signals=code_orders[c.pk]) for c in friend_codes]
     own = [r for r in f.rewards if r.bc_order_id is None and r.recipient != Reward.Recipient.ADVOCATE
            and r.customer_id in mine]
     found += [Journey(file=f, role="friend", reward=r) for r in own]
     return found
+
+
+def _friend_order_of(code: FriendCode, friend_orders: list[OrderSignals]) -> OrderSignals | None:
+    """The friend's order behind a friend code: the order that used the code, else the friend's latest
+    referred order."""
+    used = next((s for s in friend_orders if order_used_code(s, code.code)), None)
+    email = (code.friend_email or "").lower()
+    return used or next((s for s in friend_orders if email and s.order.email.lower() == email and s.referred), None)
 
 
 def walk(j: Journey) -> list[Finding]:

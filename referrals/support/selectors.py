@@ -370,6 +370,9 @@ class CustomerFile:
     # Store credit and gift certificate rewards: their delivery and reversal, and the ledger's entries.
     fulfilments: list[RewardFulfilment] = field(default_factory=list)
     credit_entries: list[StoreCreditEntry] = field(default_factory=list)
+    # The orders of the friends they referred (as advocate): a friend's order behind an advocate reward, or
+    # an order by a friend their friend code was given to; each advocate journey follows its friend's order.
+    friend_orders: list[OrderSignals] = field(default_factory=list)
 
     @property
     def focus(self) -> OrderSignals | None:
@@ -384,7 +387,9 @@ def _signals(orders: list[OrderSnapshot], *, store: Store, outbox: list[OutboxEv
                  and e.natural_key.startswith("purchase:")}
     manual_by_order = {m.bc_order_id: m for m in manual}
     codes = {c for o in orders for c in _order_codes(o)}
-    ours = set(CouponCode.objects.filter(store=store, code__in=codes).values_list("code", flat=True))
+    # Our codes are a referral signal when a friend got them; an advocate spending her reward is no referral.
+    ours = set(CouponCode.objects.filter(store=store, code__in=codes).exclude(
+        reward__recipient=Reward.Recipient.ADVOCATE).values_list("code", flat=True))
     friend = set(FriendCode.objects.filter(store=store, code__in=codes).values_list("code", flat=True))
     result = []
     for order in orders:
@@ -496,9 +501,35 @@ def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_
     result.credit_entries = list(StoreCreditEntry.objects.filter(store=store).filter(
         Q(reward__in=rewards) | Q(account__bc_customer_id__in=customer_ids)
     ).select_related("account", "reward").order_by("created_at")[:SECTION_LIMIT])
+    result.friend_orders = _friend_orders(store=store, rewards=rewards, friend_codes=friend_codes, fb_ids=fb_ids,
+                                          own_order_ids=order_ids)
     result.as_advocate, result.as_friend = _referrals(result)
     result.timeline = build_timeline(result)
     return result
+
+
+def _friend_orders(*, store: Store, rewards: list[Reward], friend_codes: list[FriendCode], fb_ids: list[str],
+                   own_order_ids: list[int]) -> list[OrderSignals]:
+    """The orders of the friends this person referred, with their signals (see CustomerFile.friend_orders)."""
+    mine = set(fb_ids)
+    rewarded = {r.bc_order_id for r in rewards if r.recipient == Reward.Recipient.ADVOCATE
+                and r.customer_id in mine and r.bc_order_id}
+    theirs = [c for c in friend_codes if c.advocate_customer_id in mine]
+    friends = Q(bc_order_id__in=rewarded)
+    emails = {normalize_email(c.friend_email) for c in theirs if c.friend_email}
+    if emails:
+        friends |= Q(normalized_email__in=emails)
+    if not (rewarded or emails):
+        return []
+    orders = list(OrderSnapshot.objects.filter(store=store).filter(friends).exclude(
+        bc_order_id__in=own_order_ids).order_by("-bc_order_id")[:SECTION_LIMIT])
+    outbox = list(OutboxEvent.objects.filter(store=store, order__in=orders, kind=OutboxEvent.Kind.PURCHASE))
+    manual = list(ManualAttribution.objects.filter(store=store, bc_order_id__in=[o.bc_order_id for o in orders]))
+    return _signals(orders, store=store, outbox=outbox, manual=manual)
+
+
+def order_used_code(signals: OrderSignals, code: str) -> bool:
+    return code.strip().upper() in _order_codes(signals.order)
 
 
 def _referrals(f: CustomerFile) -> tuple[list[dict], list[dict]]:

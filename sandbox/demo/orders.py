@@ -1,20 +1,18 @@
 """Demo data for the order lifecycle, played through the sandbox exactly as BigCommerce would: orders
-are created in the fake store and their webhooks delivered to this app's inbox.
-
-Sandbox only: the world helpers are imported inside the function because the sandbox apps are not
-installed in production settings.
+are created in the fake store and their webhooks delivered to this app's inbox (demo and tests only).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from referrals.models import FriendCode, OrderSnapshot, OutboxEvent
+from referrals.models import OrderSnapshot, OutboxEvent
 from sandbox.bigcommerce import world
 
 
 def play_demo_orders(*, store) -> dict:
-    """A referred friend's paid order (with a friend coupon), a guest order and a cancelled order.
+    """A regular customer's paid order with the store's own coupon (no referral), a guest order and a
+    cancelled order. The referred friends' orders are the referral story's (sandbox.demo.rewards).
 
     Returns the BigCommerce order ids and what was sent to Friendbuy for them.
     """
@@ -22,34 +20,28 @@ def play_demo_orders(*, store) -> dict:
         raise RuntimeError("play_demo_orders needs the sandbox (SANDBOX_ENABLED).")
 
     store_hash = store.store_hash
-    friend = world.create_customer(
+    regular = world.create_customer(
         store_hash,
-        email="friend@example.com",
-        first_name="Frida",
-        last_name="Friend",
+        email="rita.regular@example.com",
+        first_name="Rita",
+        last_name="Regular",
         registration_ip_address="198.51.100.23",
     )
     world.deliver_webhook(
-        store_hash, scope="store/customer/created", data={"type": "customer", "id": friend["id"]}
+        store_hash, scope="store/customer/created", data={"type": "customer", "id": regular["id"]}
     )
-    # Friendbuy handed the friend FRIEND-DEMO10 (its friendIncentive webhook records the code), so the
-    # purchase carries it as couponCode; a store's own coupon would not be sent.
-    FriendCode.objects.get_or_create(
-        store=store,
-        code="FRIEND-DEMO10",
-        defaults={"friend_email": "friend@example.com", "source": "friendIncentive"},
-    )
-    friend_order = world.create_order(
+    # WELCOME5 is the store's own coupon, not one Friendbuy handed out: the purchase is sent without it.
+    regular_order = world.create_order(
         store_hash,
-        customer_id=friend["id"],
-        email="friend@example.com",
+        customer_id=regular["id"],
+        email="rita.regular@example.com",
         status_id=11,
         products=[{"name": "Espresso Cup", "price": "24.00", "quantity": 2, "sku": "CUP-ESP"}],
-        coupons=[{"code": "FRIEND-DEMO10", "amount": "10.00"}],
+        coupons=[{"code": "WELCOME5", "amount": "5.00"}],
         shipping_cost="4.95",
-        billing_address={"first_name": "Frida", "last_name": "Friend"},
+        billing_address={"first_name": "Rita", "last_name": "Regular"},
     )
-    world.fire_order_event(store_hash, friend_order["id"])
+    world.fire_order_event(store_hash, regular_order["id"])
 
     guest_order = world.create_order(
         store_hash,
@@ -77,7 +69,7 @@ def play_demo_orders(*, store) -> dict:
     )
 
     ids = {
-        "friend_order": friend_order["id"],
+        "regular_order": regular_order["id"],
         "guest_order": guest_order["id"],
         "cancelled_order": cancelled_order["id"],
     }

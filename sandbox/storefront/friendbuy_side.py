@@ -81,10 +81,12 @@ def friend_landing(*, store: Store, referral_code: str, shopper: Shopper | None,
             "webhookStatus": response.status_code}
 
 
-def advocate_reward(*, store: Store, advocate: Shopper, amount: str = "10.00") -> dict:
-    """Friendbuy rewards the advocate: an advocateReward webhook, for which the app mints a code."""
+def advocate_reward(*, store: Store, advocate: Shopper, amount: str = "10.00", order_id: str = "") -> dict:
+    """Friendbuy rewards the advocate (for the friend's order `order_id`, when given): an advocateReward
+    webhook, for which the app mints a code."""
     merchant = merchant_for(store)
-    item = fb_world.reward_payload(email=advocate.email, customer_id=str(advocate.id), amount=amount)
+    item = fb_world.reward_payload(email=advocate.email, customer_id=str(advocate.id), amount=amount,
+                                   **({"orderId": order_id} if order_id else {}))
     response = fb_world.send_webhook(url=store_public_urls(store=store)["friendbuy_webhook_url"],
                                      secret=merchant.webhook_secret, type="advocateReward", data=[item])
     return {"rewardId": item["rewardId"], "webhookStatus": response.status_code}

@@ -109,7 +109,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Merchant UI: {settings.APP_URL}/bigcommerce/load?signed_payload_jwt={jwt}")
         self.stdout.write(f"  Store:       {store.store_hash} ({store.status}); Friendbuy {connection.get_health_display()}")
         self.stdout.write(f"  Storefront:  {storefront['home']}  (log in as Ada, share, open as Fred, order)")
-        self.stdout.write(f"  Support:     {settings.APP_URL}/admin/support/lookup/?q=jane.doe%2Bref%40googlemail.com")
+        self.stdout.write("  Story:       Ada (ada@example.com) says she got nothing for referring Finn; look her up:")
+        self.stdout.write(f"  Support:     {settings.APP_URL}/admin/support/lookup/?q=ada%40example.com")
 
 
 @contextmanager
