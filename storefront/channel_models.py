@@ -3,8 +3,10 @@ the site URLs the widget API accepts as CORS origins (storefront.channels keeps 
 
 from django.db import models
 
-__all__ = ["StorefrontChannel"]
+__all__ = ["DEFAULT_CHANNEL_ID", "StorefrontChannel"]
 
+# BigCommerce's first storefront channel: orders (and scripts) that name no channel belong to it.
+DEFAULT_CHANNEL_ID = 1
 # Channel statuses (channels.v3.yml ChannelStatus) on which a storefront is, or is about to be, live.
 SCRIPT_STATUSES = frozenset({"active", "prelaunch"})
 

@@ -1,7 +1,8 @@
-"""Reads for the storefront app: stores, their users, and the per-store URLs the app publishes."""
+"""Reads for the storefront app: stores, their users, their channels' names, and the per-store URLs the app
+publishes."""
 from django.conf import settings
 
-from .models import Store, StoreUser
+from .models import Store, StorefrontChannel, StoreUser
 
 
 def store_public_urls(*, store: Store) -> dict[str, str]:
@@ -32,3 +33,13 @@ def store_user_active(*, store_user_id: int, store_id: int) -> StoreUser | None:
     if store_user is None or not store_user.store.is_installed:
         return None
     return store_user
+
+
+def store_channel_names(*, store_id: int) -> dict[int, str]:
+    """{channel id: name} of every channel of the store as last synced from BigCommerce (storefront.channels),
+    in channel id order; a channel without a name is "Channel N"."""
+    return {
+        channel_id: name or f"Channel {channel_id}"
+        for channel_id, name in StorefrontChannel.objects.filter(store_id=store_id)
+        .order_by("channel_id").values_list("channel_id", "name")
+    }

@@ -2,7 +2,7 @@
 import factory
 
 from referrals.models import FriendbuyConnection
-from storefront.models import Store, StoreUser
+from storefront.models import Store, StorefrontChannel, StoreUser
 
 
 class StoreFactory(factory.django.DjangoModelFactory):
@@ -37,3 +37,19 @@ class FriendbuyConnectionFactory(factory.django.DjangoModelFactory):
     api_key = factory.Faker("uuid4")
     api_secret = factory.Faker("uuid4")
     webhook_secret = factory.Sequence(lambda n: f"fb-webhook-secret-{n:04d}")
+
+
+class StorefrontChannelFactory(factory.django.DjangoModelFactory):
+    """A channel of a store as storefront.channels would have synced it (a live storefront by default)."""
+
+    class Meta:
+        model = StorefrontChannel
+        django_get_or_create = ("store", "channel_id")
+
+    store = factory.SubFactory(StoreFactory)
+    channel_id = factory.Sequence(lambda n: 1000 + n)
+    name = factory.LazyAttribute(lambda o: f"Storefront {o.channel_id}")
+    type = "storefront"
+    platform = "bigcommerce"
+    status = "active"
+    is_default = factory.LazyAttribute(lambda o: o.channel_id == 1)

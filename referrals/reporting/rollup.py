@@ -5,15 +5,21 @@ of a range is rebuilt whole (delete + insert in one transaction), so rebuilding 
 nightly for the last ROLLING_DAYS (late refunds, rewards and manual links change recent days), and
 on demand for today and yesterday whenever a report is opened; an older day is rebuilt as soon as a
 late change reaches it (an order event or a reward transition, see connect_receivers).
+
+Orders are grouped once per day, display currency and storefront channel (an order without a channel_id
+counts on channel 1, the default storefront): each group is one ChannelDay row, and the groups of a day and
+currency add up to its all-channels ReportDay row, so the all-channels figures are what they were before the
+split (counts and sums add exactly; the exchange-rate range is the min/max of the channels' ranges).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, PositiveIntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -22,6 +28,7 @@ from coupons.models import Redemption
 from referrals.attribution.services import accepted_referral_links
 from referrals.models import (
     CampaignDay,
+    ChannelDay,
     ManualAttribution,
     OrderSnapshot,
     OutboxEvent,
@@ -31,7 +38,7 @@ from referrals.models import (
 )
 from referrals.orders.signals import order_event_recorded
 from referrals.reporting.selectors import ISSUED_STATES, REDEEMED_STATES, ZERO, referred_q, report_session
-from storefront.models import Store
+from storefront.models import DEFAULT_CHANNEL_ID, Store
 
 ROLLING_DAYS = 45
 # Up to this many days the referred test looks the range's orders up by id in each source table; beyond
@@ -69,19 +76,45 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, tzinfo=UTC), datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def _order_rows(orders, referred: Q, new: Q, row) -> None:
-    for r in (orders.annotate(day=TruncDate("first_paid_at")).values("day", "currency_code")
-              .annotate(n=Count("id"), revenue=Coalesce(Sum("default_currency_total"), ZERO))):
-        target = row(r["day"], r["currency_code"])
-        target.orders, target.revenue = r["n"], r["revenue"]
-    for r in (orders.filter(referred).annotate(day=TruncDate("first_paid_at")).values("day", "currency_code")
+# The order's storefront channel; orders that name none were placed on the default storefront.
+CHANNEL = Coalesce("channel_id", Value(DEFAULT_CHANNEL_ID, output_field=PositiveIntegerField()))
+ORDER_FIGURES = ("orders", "revenue", "referred_orders", "referred_revenue", "referred_display_total",
+                 "new_customers")
+
+
+def _no_figures() -> dict:
+    return {"orders": 0, "revenue": Decimal(0), "referred_orders": 0, "referred_revenue": Decimal(0),
+            "referred_display_total": Decimal(0), "new_customers": 0, "min_rate": None, "max_rate": None}
+
+
+def _add(target, figures: dict) -> None:
+    """Add one channel's figures for a day and currency to a row (a fresh ChannelDay, or the ReportDay of
+    all channels that several channels add up to)."""
+    for name in ORDER_FIGURES:
+        setattr(target, name, getattr(target, name) + figures[name])
+    for name, pick in (("min_rate", min), ("max_rate", max)):
+        value, current = figures[name], getattr(target, name)
+        setattr(target, name, value if current is None else current if value is None else pick(current, value))
+
+
+def _order_rows(orders, referred: Q, new: Q, row, channel_row) -> None:
+    """Group the range's paid orders by day, currency and channel (two queries: all, and referred ones) and
+    add each group to its ChannelDay row and to the day's all-channels ReportDay row."""
+    figures: dict[tuple, dict] = defaultdict(_no_figures)
+    grouped = orders.annotate(day=TruncDate("first_paid_at"), channel=CHANNEL).values("day", "currency_code", "channel")
+    for r in grouped.annotate(n=Count("id"), revenue=Coalesce(Sum("default_currency_total"), ZERO)):
+        key = (r["day"], r["currency_code"], r["channel"])
+        figures[key]["orders"], figures[key]["revenue"] = r["n"], r["revenue"]
+    for r in (grouped.filter(referred)
               .annotate(n=Count("id"), revenue=Coalesce(Sum("default_currency_total"), ZERO),
                         display=Coalesce(Sum("total_inc_tax"), ZERO), new=Count("id", filter=new),
                         min_rate=Min("exchange_rate"), max_rate=Max("exchange_rate"))):
-        target = row(r["day"], r["currency_code"])
-        target.referred_orders, target.referred_revenue = r["n"], r["revenue"]
-        target.referred_display_total, target.new_customers = r["display"], r["new"]
-        target.min_rate, target.max_rate = r["min_rate"], r["max_rate"]
+        key = (r["day"], r["currency_code"], r["channel"])
+        figures[key].update(referred_orders=r["n"], referred_revenue=r["revenue"], referred_display_total=r["display"],
+                            new_customers=r["new"], min_rate=r["min_rate"], max_rate=r["max_rate"])
+    for (day, currency, channel), found in figures.items():
+        _add(row(day, currency), found)
+        _add(channel_row(day, currency, channel), found)
 
 
 def _reward_rows(rewards, row) -> None:
@@ -119,6 +152,7 @@ def reports_rollup(*, store_id: int, start: date, end: date) -> int:
     referred, new = _referred_among(store_id, orders) if (end - start).days < PROBE_DAYS \
         else _referred_all(store_id)
     rows: dict[tuple, ReportDay] = {}
+    channel_rows: dict[tuple, ChannelDay] = {}
 
     def row(day, currency) -> ReportDay:
         key = (day, currency or "")
@@ -126,26 +160,38 @@ def reports_rollup(*, store_id: int, start: date, end: date) -> int:
             rows[key] = ReportDay(store_id=store_id, day=day, currency_code=currency or "")
         return rows[key]
 
+    def channel_row(day, currency, channel_id) -> ChannelDay:
+        key = (day, currency or "", channel_id)
+        if key not in channel_rows:
+            channel_rows[key] = ChannelDay(store_id=store_id, day=day, currency_code=currency or "",
+                                           channel_id=channel_id)
+        return channel_rows[key]
+
     with report_session():
-        _order_rows(orders, referred, new, row)
+        _order_rows(orders, referred, new, row, channel_row)
         _reward_rows(rewards, row)
         campaigns = _campaign_rows(rewards, store_id)
-        ReportDay.objects.filter(store_id=store_id, day__gte=start, day__lte=end).delete()
-        CampaignDay.objects.filter(store_id=store_id, day__gte=start, day__lte=end).delete()
+        for model in (ReportDay, ChannelDay, CampaignDay):
+            model.objects.filter(store_id=store_id, day__gte=start, day__lte=end).delete()
         ReportDay.objects.bulk_create(rows.values(), batch_size=1000)
+        ChannelDay.objects.bulk_create(channel_rows.values(), batch_size=1000)
         CampaignDay.objects.bulk_create(campaigns, batch_size=1000)
-    return len(rows) + len(campaigns)
+    return len(rows) + len(channel_rows) + len(campaigns)
 
 
 def reports_refresh(*, store_id: int, window_start: date, today: date | None = None) -> None:
-    """Before a report is shown: today and yesterday always; the whole window the first time."""
+    """Before a report is shown: today and yesterday always; the whole window the first time, and the first
+    time after the split by channel arrived (a rollup built before it has ReportDay rows but no ChannelDay
+    rows although the store has paid orders: the whole history is rebuilt once, with the same totals)."""
     today = today or timezone.now().date()
-    if not ReportDay.objects.filter(store_id=store_id).exists():
+    built = ReportDay.objects.filter(store_id=store_id).exists()
+    if not built or not ChannelDay.objects.filter(store_id=store_id).exists():
         first = OrderSnapshot.objects.filter(store_id=store_id, first_paid_at__isnull=False).order_by(
             "first_paid_at").values_list("first_paid_at", flat=True).first()
-        start = min(window_start, first.date()) if first else window_start
-        reports_rollup(store_id=store_id, start=start, end=today)
-        return
+        if not built or first is not None:
+            start = min(window_start, first.date()) if first else window_start
+            reports_rollup(store_id=store_id, start=start, end=today)
+            return
     reports_rollup(store_id=store_id, start=today - timedelta(days=1), end=today)
 
 

@@ -7,6 +7,12 @@ Reports read the daily rollup (ReportDay, CampaignDay; built by referrals.report
 hundred rows whatever the order volume. Money is in the store's default currency as each order snapshot
 stores it (`default_currency_total`, BigCommerce's conversion at `exchange_rate`); the conversions
 table shows the amounts as paid next to them. `referred_q` defines a referred order for the rollup.
+
+Split by storefront channel (`channel_id=N`): the period and currency reports then read ChannelDay, the same
+order figures per channel (orders without a channel count on channel 1, the default storefront). Rewards are
+not split by channel (a reward belongs to a campaign, not a storefront): a channel's rows carry None for the
+reward figures and ROI, and the campaign report and Friendbuy's funnel stay the store's. Without a channel
+(`channel_id=None`, the default) every report reads the all-channels rows exactly as before.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from coupons.models import Redemption
 from referrals.attribution.services import accepted_referral_links
 from referrals.models import (
     CampaignDay,
+    ChannelDay,
     FriendbuyAnalyticsDay,
     ManualAttribution,
     ReportDay,
     Reward,
 )
+from storefront.models import DEFAULT_CHANNEL_ID
+from storefront.selectors import store_channel_names
 
 GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 FUNNEL = [FriendbuyAnalyticsDay.Kind.SHARES, FriendbuyAnalyticsDay.Kind.CLICKS, FriendbuyAnalyticsDay.Kind.SIGN_UPS,
@@ -96,8 +105,12 @@ def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _days(store_id: int, window: Window):
-    return ReportDay.objects.filter(store_id=store_id, day__gte=window.start.date(), day__lt=_end_day(window))
+def _days(store_id: int, window: Window, channel_id: int | None = None):
+    """The window's rollup rows: all channels (ReportDay), or one channel's (ChannelDay)."""
+    days = {"store_id": store_id, "day__gte": window.start.date(), "day__lt": _end_day(window)}
+    if channel_id is None:
+        return ReportDay.objects.filter(**days)
+    return ChannelDay.objects.filter(channel_id=channel_id, **days)
 
 
 def _end_day(window: Window) -> date:
@@ -106,28 +119,37 @@ def _end_day(window: Window) -> date:
     return end.date() if end.time() == datetime.min.time() else end.date() + timedelta(days=1)
 
 
-def period_report(*, store_id: int, window: Window) -> list[dict]:
+ORDER_SUMS = ("orders", "revenue", "referred_orders", "referred_revenue", "new_customers")
+REWARD_SUMS = ("rewards_issued", "rewards_redeemed", "reward_cost", "redeemed_cost")
+
+
+def period_report(*, store_id: int, window: Window, channel_id: int | None = None) -> list[dict]:
     """One row per day/week/month: paid orders, referred orders and revenue, new customers, rewards issued
-    and redeemed, reward cost, ROI (read from the daily rollup, see referrals.reporting.rollup)."""
+    and redeemed, reward cost, ROI (read from the daily rollup, see referrals.reporting.rollup). For one
+    channel the order figures are that channel's and the reward figures and ROI are None (not split)."""
+    sums = ORDER_SUMS if channel_id is not None else ORDER_SUMS + REWARD_SUMS
     rows = list(
-        _days(store_id, window).annotate(period=GRAINS[window.grain]("day")).values("period").annotate(
-            orders=Sum("orders"), revenue=Sum("revenue"), referred_orders=Sum("referred_orders"),
-            referred_revenue=Sum("referred_revenue"), new_customers=Sum("new_customers"),
-            rewards_issued=Sum("rewards_issued"), rewards_redeemed=Sum("rewards_redeemed"),
-            reward_cost=Sum("reward_cost"), redeemed_cost=Sum("redeemed_cost"),
-        ).order_by("period")
+        _days(store_id, window, channel_id).annotate(period=GRAINS[window.grain]("day")).values("period")
+        .annotate(**{name: Sum(name) for name in sums}).order_by("period")
     )
     for r in rows:
         r["period"] = _day(r["period"])
-        r["roi"] = _roi(r["referred_revenue"], r["reward_cost"])
+        if channel_id is not None:
+            r.update(dict.fromkeys(REWARD_SUMS))
+        r["roi"] = _roi(r["referred_revenue"], r["reward_cost"]) if r["reward_cost"] is not None else None
     return rows
 
 
 def totals(rows: list[dict]) -> dict:
-    keys = ("orders", "revenue", "referred_orders", "referred_revenue", "new_customers", "rewards_issued",
-            "rewards_redeemed", "reward_cost", "redeemed_cost")
-    total = {k: sum((r.get(k) or 0 for r in rows), Decimal(0) if "revenue" in k or "cost" in k else 0) for k in keys}
-    total["roi"] = _roi(total["referred_revenue"], total["reward_cost"])
+    """The rows' sums and ROI; a figure every row leaves None (rewards on one channel's rows) stays None."""
+    total = {}
+    for k in ORDER_SUMS + REWARD_SUMS:
+        values = [r.get(k) for r in rows]
+        if values and all(v is None for v in values):
+            total[k] = None
+        else:
+            total[k] = sum((v or 0 for v in values), Decimal(0) if "revenue" in k or "cost" in k else 0)
+    total["roi"] = _roi(total["referred_revenue"], total["reward_cost"]) if total["reward_cost"] is not None else None
     return total
 
 
@@ -146,10 +168,11 @@ def campaign_report(*, store_id: int, window: Window) -> list[dict]:
     return rows
 
 
-def currency_report(*, store_id: int, window: Window) -> list[dict]:
-    """Referred revenue per display currency: as the shopper paid, and converted to the default currency."""
+def currency_report(*, store_id: int, window: Window, channel_id: int | None = None) -> list[dict]:
+    """Referred revenue per display currency: as the shopper paid, and converted to the default currency
+    (of one channel's orders when channel_id is given)."""
     return list(
-        _days(store_id, window).exclude(currency_code="").filter(referred_orders__gt=0)
+        _days(store_id, window, channel_id).exclude(currency_code="").filter(referred_orders__gt=0)
         .values("currency_code")
         .annotate(orders=Sum("referred_orders"), display_total=Sum("referred_display_total"),
                   default_total=Sum("referred_revenue"), min_rate=Min("min_rate"), max_rate=Max("max_rate"))
@@ -173,6 +196,17 @@ def funnel_report(*, store_id: int, window: Window) -> list[dict]:
                       "amount": found.get(kind, {}).get("amount", Decimal(0)), "rate": rate})
         previous = count if kind != FriendbuyAnalyticsDay.Kind.PURCHASES else previous
     return steps
+
+
+def report_channels(*, store_id: int) -> dict[int, str]:
+    """{channel id: name} of the channels a report may be split by, in id order: the store's channels as
+    last synced from BigCommerce, any channel its rolled-up orders came from (a channel since removed keeps
+    its history, named "Channel N"), and channel 1, the default storefront, always."""
+    names = store_channel_names(store_id=store_id)
+    seen = ChannelDay.objects.filter(store_id=store_id).values_list("channel_id", flat=True).distinct().order_by()
+    for channel_id in {DEFAULT_CHANNEL_ID, *seen} - names.keys():
+        names[channel_id] = f"Channel {channel_id}"
+    return dict(sorted(names.items()))
 
 
 CSV_COLUMNS = ["period", "orders", "revenue", "referred_orders", "referred_revenue", "new_customers",

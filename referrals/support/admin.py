@@ -25,7 +25,7 @@ from referrals.models import (
     SupportLookup,
     SupportReports,
 )
-from referrals.reporting.views import BadReportWindow, report_context, report_csv
+from referrals.reporting.views import BadReportParams, report_context, report_csv
 from referrals.support import actions as support_actions
 from referrals.support import diagnosis, roles
 from referrals.support.selectors import customer_file, support_search
@@ -178,7 +178,7 @@ def reports_view(request: HttpRequest) -> HttpResponse:
             if request.GET.get("format") == "csv":
                 return report_csv(store=store, params=request.GET)
             context.update(report_context(store=store, params=request.GET))
-        except BadReportWindow as exc:
+        except BadReportParams as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return TemplateResponse(request, "admin/support/reports.html", context)
 
