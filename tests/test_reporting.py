@@ -116,6 +116,11 @@ def test_report_dates_out_of_bounds_are_a_clear_400(client, installed_store, loa
     assert staff.status_code == 400 and says in staff.content.decode()
 
 
+def test_a_months_value_that_is_no_number_falls_back_to_twelve(client, installed_store, load_app):
+    load_app()
+    assert client.get("/app/reports/", {"months": "²"}).status_code == 200
+
+
 def test_reports_need_a_merchant_session(client, db):
     assert client.get("/app/reports/").status_code == 401
 

@@ -67,7 +67,7 @@ def window_from(params) -> reporting.Window:
     if start is not None and ((end or latest) - start).days > MAX_REPORT_DAYS:
         raise BadReportWindow(f"A report covers at most {MAX_REPORT_DAYS} days.")
     return reporting.report_window(
-        months=int(months) if months.isdigit() and 0 < int(months) <= 36 else 12,
+        months=int(months) if months.isascii() and months.isdigit() and 0 < int(months) <= 36 else 12,
         grain=params.get("grain", "month"), start=start, end=end,
     )
 
