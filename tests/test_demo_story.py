@@ -69,3 +69,10 @@ def test_her_referral_code_customer_id_and_name_open_the_same_file_as_her_email(
     for term in ("ada-shares", ada, "Ada Advocate"):
         matches = [m for m in support_search(query=term, store_id=store_id) if "ada@" in m.label]
         assert [m.query for m in matches] == [by_email], (term, matches)
+
+
+def test_her_referrals_table_has_one_row_per_friend_named_by_email(story):
+    rows = _ada_file(story).as_advocate
+    assert sorted(r["friend"] for r in rows) == ["finn@example.com", "flo@example.com", "frida@example.com"]
+    assert {r["order"] for r in rows if r["friend"] != "finn@example.com"} == {
+        story["friend_orders"]["frida"], story["friend_orders"]["flo"]}

@@ -536,16 +536,24 @@ def _referrals(f: CustomerFile) -> tuple[list[dict], list[dict]]:
     """Who they referred (rewards and codes naming them as advocate) and who referred them."""
     mine = set(f.friendbuy_ids)
     my_orders = {s.order.bc_order_id for s in f.orders}
+    friend_orders = {s.order.bc_order_id: s.order for s in f.friend_orders}
     as_advocate, as_friend = [], []
+    # One row per friend: a friend code whose friend's order a reward already names adds nothing.
+    rewarded_friends = set()
     for reward in f.rewards:
         if reward.recipient == Reward.Recipient.ADVOCATE and reward.customer_id in mine:
-            as_advocate.append({"friend": reward.friend_email or "?", "order": reward.bc_order_id,
+            order = friend_orders.get(reward.bc_order_id)
+            friend = reward.friend_email or (order.email if order is not None else "") or "?"
+            rewarded_friends.add(friend.lower())
+            as_advocate.append({"friend": friend, "order": reward.bc_order_id,
                                 "campaign": reward.campaign_id, "via": f"reward {reward.friendbuy_reward_id}"})
         elif reward.recipient == Reward.Recipient.ADVOCATE and reward.bc_order_id in my_orders:
             as_friend.append({"advocate": reward.advocate_email or reward.customer_id, "order": reward.bc_order_id,
                               "campaign": reward.campaign_id, "via": f"advocate reward {reward.friendbuy_reward_id}"})
     for code in f.friend_codes:
         if code.advocate_customer_id in mine:
+            if (code.friend_email or "").lower() in rewarded_friends:
+                continue
             as_advocate.append({"friend": code.friend_email or code.friend_customer_id or "?", "order": None,
                                 "campaign": code.campaign_id, "via": f"friend code {code.code}"})
         else:
