@@ -39,6 +39,7 @@ from referrals.models import (
 )
 from referrals.orders.selectors import ONCE_PAID_STATUSES, VOIDED_STATUSES
 from referrals.support.selectors import CustomerFile, OrderSignals, order_used_code
+from referrals.support.words import money
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2, "ok": 3}
 
@@ -61,7 +62,6 @@ RULE_WORDS = {
     "suspicious_redemption": "the reward code was redeemed in a suspicious way",
     "redemption_ip_velocity": "many reward codes were redeemed from one IP address",
 }
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "JPY": "¥"}
 WHO_CAN_APPROVE = "a Support staff user (or a superuser)"
 FRIENDBUY_CHECK = ("In Friendbuy's Retailer App, open Customers, search the friend's email, and check that the "
                    "purchase shows the advocate as referrer and what the campaign's reward approval delay is")
@@ -127,13 +127,6 @@ class Journey:
 
 def _when(value) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "an unknown date"
-
-
-def money(amount, currency: str) -> str:
-    """'$30.00', '€12.50', '300.00 SEK' — an amount in its own currency."""
-    value = Decimal(amount or 0).quantize(Decimal("0.01"))
-    symbol = CURRENCY_SYMBOLS.get((currency or "").upper())
-    return f"{symbol}{value:,}" if symbol else f"{value:,} {currency}".strip()
 
 
 def rule_words(rule: str) -> str:

@@ -34,6 +34,7 @@ from referrals.models import (
     ValidationCallback,
 )
 from referrals.orders.identity import normalize_email
+from referrals.support.words import money
 from storefront.models import Store, WebhookDelivery
 
 # A support file is for reading, not export: past these many rows a section says "and more".
@@ -458,7 +459,7 @@ def customer_file(*, store_id: int, identity_id: int | None = None, bc_customer_
         Q(order_id__in=order_pks) | Q(identity_id__in=identity_ids)).order_by("created_at")[:SECTION_LIMIT])
     manual = list(ManualAttribution.objects.filter(store=store, bc_order_id__in=order_ids))
     signals = _signals(orders, store=store, outbox=outbox, manual=manual)
-    events = list(OrderEvent.objects.filter(order_id__in=order_pks).order_by("at")[:SECTION_LIMIT])
+    events = list(OrderEvent.objects.filter(order_id__in=order_pks).select_related("order").order_by("at")[:SECTION_LIMIT])
     hooks = Q(scope__startswith="store/order/", resource_id__in=[str(i) for i in order_ids])
     if customer_ids:
         hooks |= Q(scope__startswith="store/customer/", resource_id__in=[str(c) for c in customer_ids])
@@ -563,12 +564,25 @@ def _referrals(f: CustomerFile) -> tuple[list[dict], list[dict]]:
         if capture.referral_code or capture.friend_coupon:
             as_friend.append({"advocate": capture.advocate_customer_id or capture.referral_code, "order": None,
                               "campaign": capture.campaign_id,
-                              "via": f"visit with {'valid' if capture.signature_valid else 'UNVERIFIED'} "
-                                     f"referral {capture.referral_code or capture.friend_coupon}"})
+                              "via": f"visit with referral {capture.referral_code or capture.friend_coupon} "
+                                     f"({capture_trust(capture)})"})
     for manual in f.manual:
         as_friend.append({"advocate": manual.advocate_customer_id or manual.referral_code,
                           "order": manual.bc_order_id, "campaign": manual.campaign_id, "via": "manual link by support"})
     return as_advocate, as_friend
+
+
+def capture_is_trusted(capture: AttributionCapture) -> bool:
+    """Signed by Friendbuy, or a bare friend coupon (which attributes by the coupon, needing no signature)."""
+    return capture.signature_valid or bool(capture.friend_coupon and not capture.attribution_id)
+
+
+def capture_trust(capture: AttributionCapture) -> str:
+    if capture.signature_valid:
+        return "signed by Friendbuy"
+    if capture_is_trusted(capture):
+        return "friend coupon seen at checkout"
+    return "signature NOT verified, so its referral code is ignored"
 
 
 def build_timeline(f: CustomerFile) -> list[TimelineEntry]:
@@ -580,16 +594,16 @@ def build_timeline(f: CustomerFile) -> list[TimelineEntry]:
                           identity.email))
     for capture in f.captures:
         add(TimelineEntry(capture.created_at, "capture", "Referral visit captured",
-                          f"code {capture.referral_code or '-'} coupon {capture.friend_coupon or '-'} "
-                          f"signature {'valid' if capture.signature_valid else 'NOT verified'}", capture.signature_valid))
+                          f"code {capture.referral_code or '-'} · friend coupon {capture.friend_coupon or '-'} · "
+                          f"{capture_trust(capture)}", capture_is_trusted(capture)))
     for s in f.orders:
         o = s.order
         if o.bc_date_created:
             add(TimelineEntry(o.bc_date_created, "order", f"Order {o.bc_order_id} placed",
-                              f"{o.total_inc_tax} {o.currency_code} · {o.status_label}"))
+                              f"{money(o.total_inc_tax, o.currency_code)} · {o.status_label}"))
     for event in f.order_events:
         add(TimelineEntry(event.at, "order_event", f"Order event: {event.get_kind_display()}",
-                          f"amount {event.amount}" if event.amount is not None else ""))
+                          f"amount {money(event.amount, event.order.currency_code)}" if event.amount is not None else ""))
     for hook in f.webhooks:
         add(TimelineEntry(hook.received_at, "webhook", f"BigCommerce webhook {hook.scope} #{hook.resource_id}",
                           f"{hook.get_status_display()} {hook.error[:200]}".strip(),
@@ -625,7 +639,7 @@ def build_timeline(f: CustomerFile) -> list[TimelineEntry]:
                           entry.state == StoreCreditEntry.State.APPLIED))
     for code in f.codes:
         add(TimelineEntry(code.created_at, "code", f"Code {code.code} {code.get_state_display()}",
-                          f"{code.amount} {code.currency}"))
+                          money(code.amount, code.currency)))
         if code.disabled_at:
             add(TimelineEntry(code.disabled_at, "code", f"Code {code.code} disabled", code.disabled_reason))
     for redemption in f.redemptions:
