@@ -2,7 +2,7 @@
 carry the referral signals; and searching her email answers "where's my reward?" for each friend."""
 import pytest
 
-from referrals.models import OutboxEvent, Reward
+from referrals.models import AttributionCapture, OutboxEvent, Reward
 from referrals.support.diagnosis import diagnose
 from referrals.support.selectors import customer_file, support_search
 from sandbox.demo.rewards import play_demo_rewards
@@ -76,3 +76,16 @@ def test_her_referrals_table_has_one_row_per_friend_named_by_email(story):
     assert sorted(r["friend"] for r in rows) == ["finn@example.com", "flo@example.com", "frida@example.com"]
     assert {r["order"] for r in rows if r["friend"] != "finn@example.com"} == {
         story["friend_orders"]["frida"], story["friend_orders"]["flo"]}
+
+
+def test_a_friends_file_names_the_advocate_by_email_and_counts_repeat_visits(story):
+    store = story["store"]
+    capture = AttributionCapture.objects.filter(store=store, email="finn@example.com").get()
+    capture.pk = None
+    capture.save()  # Finn reloaded the landing page
+    m = support_search(query="finn@example.com", store_id=store.pk)[0]
+    f = customer_file(store_id=store.pk, identity_id=m.identity_id, normalized_email=m.normalized_email,
+                      friendbuy_customer_id=m.friendbuy_customer_id)
+    visits = [r for r in f.as_friend if "visit" in r["via"]]
+    assert [(r["advocate"], r["via"]) for r in visits] == [
+        ("ada@example.com", "2 visits with referral ada-shares (signed by Friendbuy)")]

@@ -560,16 +560,35 @@ def _referrals(f: CustomerFile) -> tuple[list[dict], list[dict]]:
         else:
             as_friend.append({"advocate": code.advocate_email or code.advocate_customer_id, "order": None,
                               "campaign": code.campaign_id, "via": f"friend code {code.code}"})
+    # Repeated visits by the same link are one row with a count (a friend reloading the page is one referral).
+    visits: dict[tuple, list[AttributionCapture]] = {}
     for capture in f.captures:
         if capture.referral_code or capture.friend_coupon:
-            as_friend.append({"advocate": capture.advocate_customer_id or capture.referral_code, "order": None,
-                              "campaign": capture.campaign_id,
-                              "via": f"visit with referral {capture.referral_code or capture.friend_coupon} "
-                                     f"({capture_trust(capture)})"})
+            key = ((capture.referral_code or capture.friend_coupon).lower(), capture_trust(capture))
+            visits.setdefault(key, []).append(capture)
+    for (_, trust), same in visits.items():
+        capture, count = same[-1], len(same)
+        as_friend.append({"advocate": capture.advocate_customer_id or capture.referral_code, "order": None,
+                          "campaign": capture.campaign_id,
+                          "via": f"{'visit' if count == 1 else f'{count} visits'} with referral "
+                                 f"{capture.referral_code or capture.friend_coupon} ({trust})"})
     for manual in f.manual:
         as_friend.append({"advocate": manual.advocate_customer_id or manual.referral_code,
                           "order": manual.bc_order_id, "campaign": manual.campaign_id, "via": "manual link by support"})
+    _name_advocates(f.store, as_friend)
     return as_advocate, as_friend
+
+
+def _name_advocates(store: Store, rows: list[dict]) -> None:
+    """An advocate known by a Friendbuy customer id is shown by her email (one query for all rows)."""
+    ids = {r["advocate"] for r in rows if r["advocate"] and "@" not in r["advocate"]}
+    if not ids:
+        return
+    emails = dict(CustomerIdentity.objects.filter(store=store, friendbuy_customer_id__in=ids).exclude(email="")
+                  .values_list("friendbuy_customer_id", "email"))
+    for row in rows:
+        if row["advocate"] in emails:
+            row["advocate"] = emails[row["advocate"]]
 
 
 def capture_is_trusted(capture: AttributionCapture) -> bool:
