@@ -12,6 +12,11 @@ What is deliberately **not** requested:
 - Webhooks (`/v3/hooks`) and the storefront's current-customer JWT need no scope.
 
 A `modify` scope also grants its `read_only` twin, so one entry per resource is enough.
+
+OPTIONAL_SCOPES are requested too (they are on the app profile), but a store installed before they were added
+has a token without them until the merchant accepts the new scopes: the feature that needs one checks the
+store's grant (`store_has_scope`) and stays off, with the reason shown, instead of failing. `scopes_missing`
+lists only the required ones.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ APP_SCOPES: dict[str, str] = {
     "store_sites_read_only": "read each channel's site URLs (more CORS origins)",
 }
 
+OPTIONAL_SCOPES: dict[str, str] = {
+    "store_v2_products_read_only": "read products and their approved reviews, for the `product_review` earning "
+    "event (optional: without it reviews do not earn and the loyalty events page says why)",
+}
+PRODUCTS_READ = "store_v2_products_read_only"
+
 READ_ONLY_SUFFIX = "_read_only"
 
 
@@ -46,6 +57,11 @@ def scopes_missing(*, granted: str) -> list[str]:
     return [scope for scope in APP_SCOPES if not scope_satisfied(needed=scope, granted=have)]
 
 
+def store_has_scope(*, granted: str, needed: str) -> bool:
+    """Does a store's space-separated grant hold `needed` (e.g. an optional scope)?"""
+    return scope_satisfied(needed=needed, granted=frozenset(granted.split()))
+
+
 def app_scope_string() -> str:
-    """The scopes as BigCommerce writes them: space-separated."""
-    return " ".join(APP_SCOPES)
+    """The scopes the app profile requests (required, then optional) as BigCommerce writes them: space-separated."""
+    return " ".join([*APP_SCOPES, *OPTIONAL_SCOPES])
