@@ -222,3 +222,26 @@ class FakeSite(models.Model):
 
     def __str__(self) -> str:
         return str(self.data.get("url", self.pk))
+
+
+class FakeProduct(models.Model):
+    """A catalog product (products_catalog.v3.yml product_Full without id); the id is the pk."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="products")
+    data = models.JSONField(default=dict, help_text="product_Full without id (reviews_count is computed).")
+
+    def __str__(self) -> str:
+        return str(self.data.get("name", self.pk))
+
+
+class FakeProductReview(models.Model):
+    """A product review (products_catalog.v3.yml Product Review without id and product_id); the id is the pk,
+    so it "increments sequentially" store-wide as the spec says."""
+
+    store = models.ForeignKey(FakeStore, on_delete=models.CASCADE, related_name="product_reviews")
+    product = models.ForeignKey(FakeProduct, on_delete=models.CASCADE, related_name="reviews")
+    status = models.CharField(max_length=12, default="pending", help_text="approved, disapproved or pending.")
+    data = models.JSONField(default=dict, help_text="title, text, rating, email, name, date_reviewed, date_*.")
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of product {self.product_id} ({self.status})"

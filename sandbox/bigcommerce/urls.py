@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     views_auth,
+    views_catalog,
     views_channels,
     views_customers,
     views_groups,
@@ -33,6 +34,8 @@ urlpatterns = [
     path(f"{v3}orders/payment_actions/refunds", views_orders.refunds),
     path(f"{v3}orders/payment_actions/refunds/<int:refund_id>", views_orders.refund_detail),
     path(f"{v3}customers", views_customers.customers),
+    path(f"{v3}catalog/products", views_catalog.products),
+    path(f"{v3}catalog/products/<int:product_id>/reviews", views_catalog.product_reviews),
     path(f"{v2}customer_groups", views_groups.customer_groups),
     path(f"{v2}customer_groups/count", views_groups.customer_groups_count),
     path(f"{v2}customer_groups/<int:customer_group_id>", views_groups.customer_group_detail),

@@ -24,7 +24,7 @@ from standardwebhooks.webhooks import Webhook
 from storefront.http import build_session
 from storefront.scopes import app_scope_string
 
-from . import channels, credit, groups, state
+from . import catalog, channels, credit, groups, state
 from .models import (
     FakeCouponCode,
     FakeCustomer,
@@ -32,6 +32,8 @@ from .models import (
     FakeGiftCertificate,
     FakeHook,
     FakeOrder,
+    FakeProduct,
+    FakeProductReview,
     FakeStore,
 )
 
@@ -216,6 +218,28 @@ def subscribe_newsletter(store_hash: str, *, email: str, first_name: str = "", l
     responses = deliver_webhook(store_hash, scope="store/subscriber/created",
                                 data={"type": "subscriber", "id": subscriber["id"]})
     return subscriber, responses
+
+
+# --- catalog: products and their reviews ---------------------------------------------------------
+
+
+def create_product(store_hash: str, *, name: str, price: str = "10.00", **fields) -> dict:
+    """A catalog product (product_Full), e.g. one shoppers review."""
+    return catalog.create_product(create_store(store_hash), name=name, price=price, **fields)
+
+
+def add_review(store_hash: str, product_id: int, *, email: str, status: str = "pending", title: str = "Lovely",
+               text: str = "", rating: int = 5, name: str = "", date_reviewed: str | None = None) -> dict:
+    """A shopper reviews a product (pending until the merchant approves it, unless `status` says otherwise)."""
+    product = FakeProduct.objects.get(store=_store(store_hash), pk=product_id)
+    return catalog.create_review(product, title=title, text=text, rating=rating, email=email, name=name,
+                                 status=status, date_reviewed=date_reviewed or state.iso(state.now()))
+
+
+def set_review_status(store_hash: str, review_id: int, status: str) -> dict:
+    """The merchant approves (or disapproves) a review in the control panel; its date_modified moves."""
+    review = FakeProductReview.objects.get(store=_store(store_hash), pk=review_id)
+    return catalog.set_review_status(review, status)
 
 
 # --- orders -------------------------------------------------------------------------------------
