@@ -568,6 +568,29 @@ class BigCommerceClient:
         except BigCommerceNotFound:
             return None
 
+    # catalog v3 (products_catalog.v3.yml): products and their reviews, for the product_review earning scan
+
+    def list_products_after(self, *, id_min: int, limit: int = V3_MAX_LIMIT) -> list[dict]:
+        """One page of products with id ≥ id_min in id order, each only {id, reviews_count} (include_fields),
+        so a caller can walk the catalog by id and skip products nobody reviewed."""
+        return self._v3("GET", "/catalog/products", params={
+            "id:min": int(id_min), "sort": "id", "direction": "asc", "include_fields": "reviews_count",
+            "page": 1, "limit": int(limit)}) or []
+
+    def list_approved_reviews(self, product_id: int, *, page: int, limit: int = V3_MAX_LIMIT) -> tuple[list[dict], int]:
+        """One page of a product's approved reviews (`status=1`) and the number of pages; ([], 0) when the
+        product has no review (204) or no longer exists (404)."""
+        try:
+            response = self.request("GET", f"/v3/catalog/products/{int(product_id)}/reviews",
+                                    params={"status": 1, "page": int(page), "limit": int(limit)})
+        except BigCommerceNotFound:
+            return [], 0
+        if response.status_code == 204:
+            return [], 0
+        body = _parse(response) or {}
+        pagination = (body.get("meta") or {}).get("pagination") or {}
+        return list(body.get("data") or []), int(pagination.get("total_pages") or 0)
+
     # store information v2, channels and sites v3
 
     def get_store_information(self) -> dict:

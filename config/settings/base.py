@@ -325,4 +325,8 @@ CELERY_BEAT_SCHEDULE["fraud-daily-summary"] = {"task": "fraud.daily_summary", "s
 # Friendbuy analytics (shares, clicks, sign-ups, purchases, advocate rewards) for the reports, nightly.
 # Loyalty: customers whose birthday is today earn `birthday` (referrals.earning.birthdays), daily.
 CELERY_BEAT_SCHEDULE["referrals-birthdays"] = {"task": "referrals.birthdays_send_all", "schedule": 24 * 60 * 60}
+# Loyalty: approved product reviews earn `product_review` (referrals.earning.reviews): hourly, each store's scan
+# queued as its own task, each run at most REVIEW_SCAN_CALLS BigCommerce calls (the next run resumes there).
+CELERY_BEAT_SCHEDULE["referrals-review-scans"] = {"task": "referrals.review_scans_queue", "schedule": 60 * 60}
+REVIEW_SCAN_CALLS = env.int("REVIEW_SCAN_CALLS", default=100)
 CELERY_BEAT_SCHEDULE["referrals-analytics-sync"] = {"task": "referrals.analytics_sync_all", "schedule": 24 * 60 * 60}

@@ -9,11 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count
+from django.utils import timezone
 
 from referrals.earning.send import loyalty_custom_event
 from storefront.models import Store
 
-from ..models import EarningSettings, LoyaltyEvent, OutboxEvent
+from ..models import EarningSettings, LoyaltyEvent, OutboxEvent, ReviewScan
 
 # Account creation is Friendbuy's own account-sign-up event (the lifecycle outbox sends it, once per
 # customer), not a custom event; it has its switch and its row on the merchant page all the same.
@@ -28,6 +29,7 @@ ORDER_PARTIALLY_REFUNDED = "order_partially_refunded"
 ORDER_CANCELLED = "order_cancelled"
 ORDER_CHARGEBACK = "order_chargeback"
 CODE_USED = "referral_code_used"
+PRODUCT_REVIEW = "product_review"
 
 # eventType → (what it means for the merchant page, the EarningSettings switch that controls it).
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -40,6 +42,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ORDER_CANCELLED: ("An order was cancelled.", "reversals_enabled"),
     ORDER_CHARGEBACK: ("An order was disputed (chargeback).", "reversals_enabled"),
     CODE_USED: ("A referral or friend code was used at checkout on a paid order.", "code_use_enabled"),
+    PRODUCT_REVIEW: ("A shopper's product review was approved (found by the hourly review scan; needs the "
+                     "optional Products read-only scope).", "reviews_enabled"),
 }
 
 
@@ -95,11 +99,16 @@ def earning_event_counts(*, store: Store) -> list[dict]:
 
 def earning_settings_save(*, store: Store, sign_up_enabled: bool, newsletter_enabled: bool,
                           reversals_enabled: bool, code_use_enabled: bool, birthday_enabled: bool,
-                          birthday_field: str) -> EarningSettings:
-    """The merchant's switches (the view lets only the store owner call this)."""
+                          birthday_field: str, reviews_enabled: bool = False) -> EarningSettings:
+    """The merchant's switches (the view lets only the store owner call this). Switching reviews on starts
+    the review scan afresh from now: reviews approved before (or while it was off) do not earn."""
+    was_reviewing = EarningSettings.objects.filter(store=store, reviews_enabled=True).exists()
     settings, _ = EarningSettings.objects.update_or_create(store=store, defaults={
         "sign_up_enabled": sign_up_enabled,
         "newsletter_enabled": newsletter_enabled, "reversals_enabled": reversals_enabled,
         "code_use_enabled": code_use_enabled, "birthday_enabled": birthday_enabled,
-        "birthday_field": birthday_field.strip()[:255]})
+        "birthday_field": birthday_field.strip()[:255], "reviews_enabled": reviews_enabled})
+    if reviews_enabled and not was_reviewing:
+        ReviewScan.objects.update_or_create(store=store, defaults={
+            "since": timezone.now(), "pass_started_at": None, "next_product_id": 0, "next_page": 1, "reason": ""})
     return settings

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from storefront.bigcommerce import BigCommerceError
 from storefront.session import store_user_required
 
-from ..models import TierGroupChange, TierGroupMapping
+from ..models import ReviewScan, TierGroupChange, TierGroupMapping
 from .events import (
     CATALOGUE,
     SIGN_UP_SWITCH,
@@ -18,6 +18,7 @@ from .events import (
     earning_settings_save,
 )
 from .external import api_key_rotate
+from .reviews import reviews_unavailable_reason
 from .tiers import customer_groups_for, tier_mapping_set, tiers_seen
 
 SWITCHES = sorted({SIGN_UP_SWITCH} | {switch for _meaning, switch in CATALOGUE.values()})
@@ -54,6 +55,8 @@ def _page(request: HttpRequest, *, new_key: str = "") -> HttpResponse:
         "mappings": TierGroupMapping.objects.filter(store=request.store).order_by("tier_name", "tier_id"),
         "changes": TierGroupChange.objects.filter(store=request.store)[:20],
         "settings": earning_settings_for(store=request.store), "new_key": new_key,
+        "reviews_off_reason": reviews_unavailable_reason(store=request.store),
+        "review_scan": ReviewScan.objects.filter(store=request.store).first(),
     })
 
 

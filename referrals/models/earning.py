@@ -5,7 +5,7 @@ custom events); a store without a row here has the defaults.
 """
 from django.db import models
 
-__all__ = ["EarningSettings", "TierGroupChange", "TierGroupMapping", "TierMembership"]
+__all__ = ["EarningSettings", "ReviewScan", "TierGroupChange", "TierGroupMapping", "TierMembership"]
 
 
 class EarningSettings(models.Model):
@@ -27,6 +27,10 @@ class EarningSettings(models.Model):
         max_length=255, blank=True,
         help_text="Name of the customer account form field, or of the customer attribute, holding the birthday "
                   "(YYYY-MM-DD, MM/DD/YYYY, DD.MM.YYYY or MM-DD); a form field of that name is tried first.")
+    reviews_enabled = models.BooleanField(
+        default=False, help_text="Send product_review for each approved product review (found by the scheduled "
+                                 "scan; needs the optional store_v2_products_read_only scope). Off until the owner "
+                                 "switches it on, as each review may cost a reward.")
     api_key_hash = models.CharField(
         max_length=64, blank=True, db_index=True,
         help_text="SHA-256 of the external-events API key (the key is shown once, when made, and never stored).")
@@ -97,3 +101,29 @@ class TierGroupChange(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.bc_customer_id}: group {self.from_group_id} → {self.to_group_id}"
+
+
+class ReviewScan(models.Model):
+    """Where a store's scan of approved product reviews stands (referrals.earning.reviews).
+
+    A pass walks the catalog by product id, a bounded number of calls per run, resuming at (next_product_id,
+    next_page); approved reviews modified since `since` owe product_review (the LoyaltyEvent row keeps each
+    review to one event whatever the watermark lets through twice). When a pass ends, `since` moves to when it
+    began. The lease (locked_until) keeps two workers off one store.
+    """
+
+    store = models.OneToOneField("storefront.Store", on_delete=models.CASCADE, related_name="review_scan")
+    since = models.DateTimeField(help_text="Watermark: approved reviews modified after this earn (the switch-on "
+                                           "time for the first pass, then each pass's start).")
+    pass_started_at = models.DateTimeField(null=True, blank=True, help_text="When the pass under way began.")
+    next_product_id = models.PositiveBigIntegerField(default=0, help_text="The pass resumes at this product id.")
+    next_page = models.PositiveIntegerField(default=1, help_text="…and at this page of that product's reviews.")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_pass_completed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True,
+                              help_text="Why the last run did not scan (scope missing, BigCommerce error); empty: fine.")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lock_token = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"Review scan of {self.store_id} (since {self.since:%Y-%m-%d %H:%M})"

@@ -1,7 +1,9 @@
-"""Celery wrappers for loyalty: apply one member's tier to their BigCommerce group; the daily birthday scan."""
+"""Celery wrappers for loyalty: apply one member's tier to their BigCommerce group; the daily birthday scan;
+the hourly product review scans (one task per store)."""
 from celery import shared_task
 
 from referrals.earning.birthdays import birthdays_send_all
+from referrals.earning.reviews import review_scan_run, review_scans_queue
 from referrals.earning.tiers import tier_group_apply
 from storefront.backoff import Backoff
 from storefront.bigcommerce import BigCommerceError
@@ -23,3 +25,14 @@ def tier_group_apply_task(self, membership_id: int) -> str:
 @shared_task(name="referrals.birthdays_send_all")
 def birthdays_send_all_task() -> int:
     return birthdays_send_all()
+
+
+@shared_task(name="referrals.review_scans_queue")
+def review_scans_queue_task() -> int:
+    return review_scans_queue()
+
+
+@shared_task(name="referrals.review_scan")
+def review_scan_task(store_id: int) -> str:
+    run = review_scan_run(store_id=store_id)
+    return run.reason or f"{run.owed} approved reviews owed, {run.calls} calls, pass finished: {run.pass_finished}"
