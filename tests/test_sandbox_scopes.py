@@ -45,6 +45,19 @@ def test_customer_groups_and_subscribers_need_the_customers_scope(bc_store, bc_c
     assert list(bc_client.iter_customer_groups()) == []
 
 
+def test_products_and_reviews_need_the_products_scope(bc_store, bc_client):
+    grant(bc_store, "store_v2_customers")
+    with pytest.raises(BigCommerceAuthError) as refused:
+        bc_client.list_products_after(id_min=0)
+    assert refused.value.status == 403
+    with pytest.raises(BigCommerceAuthError):
+        bc_client.list_approved_reviews(1, page=1)
+    grant(bc_store, "store_v2_products_read_only")
+    assert bc_client.list_products_after(id_min=0) == []
+    with pytest.raises(BigCommerceAuthError):  # a review is written with the modify scope only
+        bc_client.request("POST", "/v3/catalog/products/1/reviews", json_body={"title": "x", "date_reviewed": "x"})
+
+
 def test_a_read_only_scope_reads_but_does_not_write(bc_store, bc_client):
     grant(bc_store, "store_v2_content_read_only")
     assert bc_client.list_scripts() == []
