@@ -56,3 +56,19 @@ def test_birthday_is_sent_by_the_schedule_in_the_worker(celery_worker_process, l
                                      value=f"1990-{today.month:02d}-{today.day:02d}")
     wait_for(lambda: _sent(lc_merchant, "birthday"))
     assert "referrals.birthdays_send_all" in celery_worker_process.log()
+
+
+def test_an_approved_review_is_found_by_the_scheduled_scan_in_the_worker(celery_worker_process, lc_store,
+                                                                         lc_merchant):
+    lc_store.scopes = f"{lc_store.scopes} store_v2_products_read_only"
+    lc_store.save(update_fields=["scopes"])
+    EarningSettings.objects.create(store=lc_store, reviews_enabled=True)
+    mug = bc_world.create_product(lc_store.store_hash, name="Mug")
+    review = bc_world.add_review(lc_store.store_hash, mug["id"], email="reviewer@example.com", status="approved")
+    sent = wait_for(lambda: _sent(lc_merchant, "product_review"))
+    assert sent[0]["deduplicationId"] == f"product_review:{mug['id']}:{review['id']}"
+    log = celery_worker_process.log()
+    assert "referrals.review_scans_queue" in log and "referrals.review_scan[" in log
+    # Beat keeps scanning every 2 s here: wait for two more scans of this store, still one event.
+    wait_for(lambda: celery_worker_process.log().count("referrals.review_scan[") >= 6)
+    assert len(_sent(lc_merchant, "product_review")) == 1
