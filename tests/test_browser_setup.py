@@ -99,3 +99,30 @@ def test_the_loyalty_events_page_fits_the_screen(live, install_app, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"loyalty-events-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_loyalty_events_page_switches_product_reviews_on_and_says_why_they_are_off(live, install_app, width):
+    url, browser = live
+    assert install_app().status_code == 302
+    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
+                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page.goto(f"{url}/app/events/")
+    page.check("input[name=reviews_enabled]")
+    page.click("form button[type=submit] >> text=Save")
+    sync_api.expect(page.locator("#reviews-status")).to_contain_text("Reviews approved since")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"loyalty-events-reviews-on-{width}.png"), full_page=True)
+
+    # A store installed before the Products scope was requested: reviews stay off and the page says why.
+    store = Store.objects.get(store_hash="abc123")
+    store.scopes = store.scopes.replace("store_v2_products_read_only", "").strip()
+    store.save(update_fields=["scopes"])
+    page.goto(f"{url}/app/events/")
+    sync_api.expect(page.locator("#reviews-status")).to_contain_text("store_v2_products_read_only")
+    sync_api.expect(page.locator("table").first).to_contain_text("product_review")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"loyalty-events-reviews-scope-missing-{width}.png"), full_page=True)
