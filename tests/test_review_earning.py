@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals.earning.events import earning_event_counts, earning_settings_save
 from referrals.earning.reviews import SCOPE_MISSING, review_scan_run, review_scans_queue
 from referrals.models import EarningSettings, LoyaltyEvent, ReviewScan
+from sandbox import faults
 from sandbox.bigcommerce import world as bc_world
 from sandbox.bigcommerce.models import FakeProductReview, FakeStore
 from sandbox.friendbuy import world as fb_world
@@ -175,3 +176,26 @@ def test_the_events_page_lists_product_review_with_its_switch_and_counts(client,
     assert ReviewScan.objects.get(store=installed_store).since > timezone.now() - timedelta(minutes=1)
     row = {r["event_type"]: r for r in earning_event_counts(store=installed_store)}["product_review"]
     assert row["enabled"] and row["switch"] == "reviews_enabled" and row["sent"] == 0
+
+
+def test_a_bigcommerce_outage_is_recorded_and_the_next_run_picks_up_the_review(lc_store, lc_merchant):
+    _reviews_on(lc_store)
+    mug = bc_world.create_product(lc_store.store_hash, name="Mug")
+    bc_world.add_review(lc_store.store_hash, mug["id"], email="ada@example.com", status="approved")
+    faults.inject(service="bigcommerce", status=500, times=10, path_contains="/reviews")
+    run = review_scan_run(store_id=lc_store.pk)
+    assert "did not answer" in run.reason and _sent(lc_merchant) == []
+    scan = ReviewScan.objects.get(store=lc_store)
+    assert scan.next_product_id <= mug["id"] and scan.reason == run.reason and not scan.locked_until  # not past it
+    faults.clear()
+    assert review_scan_run(store_id=lc_store.pk).reason == ""
+    assert len(_sent(lc_merchant)) == 1 and ReviewScan.objects.get(store=lc_store).reason == ""
+
+
+def test_a_store_another_worker_is_scanning_is_left_to_it(lc_store, lc_merchant):
+    _reviews_on(lc_store)
+    review_scan_run(store_id=lc_store.pk)
+    ReviewScan.objects.filter(store=lc_store).update(lock_token="other", locked_until=timezone.now()
+                                                      + timedelta(minutes=5))
+    run = review_scan_run(store_id=lc_store.pk)
+    assert run.calls == 0 and "Another worker" in run.reason
