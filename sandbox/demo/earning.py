@@ -1,12 +1,9 @@
 """The demo's loyalty stories (issue 18): a newsletter sign-up that earns (store/subscriber/created →
-newsletter_subscribed sent to Friendbuy once), a tier change that moves a customer into the customer
-group the merchant mapped the tier to (Friendbuy customerUpdate → BigCommerce PUT /v3/customers), and a
-product review that earns once the merchant approves it (the review scan → product_review), beside one
-still pending that earns nothing."""
+newsletter_subscribed sent to Friendbuy once) and a tier change that moves a customer into the customer
+group the merchant mapped the tier to (Friendbuy customerUpdate → BigCommerce PUT /v3/customers)."""
 from __future__ import annotations
 
-from referrals.earning.reviews import review_scan_run
-from referrals.models import EarningSettings, FriendbuyConnection, TierGroupMapping
+from referrals.models import FriendbuyConnection, TierGroupMapping
 from sandbox.bigcommerce import world as bc
 from sandbox.friendbuy import world as fb
 from storefront.models import Store
@@ -25,18 +22,4 @@ def play_demo_earning(*, store: Store) -> dict:
                     data=[fb.customer_update_payload(customer_id=str(vic["id"]), email=vic["email"],
                                                      tier_id="tier-gold", tier_name="Gold", precedence=2)])
     return {"newsletter": "nia.newsletter@example.com",
-            "tier_group": bc.customer_group_of(store.store_hash, vic["id"]) == gold["id"],
-            "product_reviews_earned": _review_story(store=store, reviewer_email=vic["email"])}
-
-
-def _review_story(*, store: Store, reviewer_email: str) -> int:
-    """The merchant switches reviews on; Vic reviews a mug and the merchant approves it; another shopper's
-    review waits for approval. The scan (beat's, hourly; here in-process) owes product_review for Vic's only."""
-    EarningSettings.objects.update_or_create(store=store, defaults={"reviews_enabled": True})
-    mug = bc.create_product(store.store_hash, name="Demo mug", price="12.00")
-    review = bc.add_review(store.store_hash, mug["id"], email=reviewer_email, name="Vic", rating=5,
-                           title="Holds my coffee", text="Sturdy, and the handle stays cool.")
-    bc.add_review(store.store_hash, mug["id"], email="pat.pending@example.com", name="Pat", rating=4,
-                  title="Nice colour", text="Waiting for the merchant's approval.")
-    bc.set_review_status(store.store_hash, review["id"], "approved")
-    return review_scan_run(store_id=store.pk).owed
+            "tier_group": bc.customer_group_of(store.store_hash, vic["id"]) == gold["id"]}
