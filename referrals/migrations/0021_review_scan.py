@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0019_friendbuy_channel_connection'),
+        ('referrals', '0020_channel_day'),
         ('storefront', '0011_bulk_leases'),
     ]
 
