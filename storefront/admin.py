@@ -18,15 +18,15 @@ class StoreUserInline(ReadOnlyInline):
 
 @admin.register(Store)
 class StoreAdmin(ActionPermissionsMixin, admin.ModelAdmin):
-    list_display = ("store_hash", "status", "owner_email", "friendbuy_health", "installed_at", "uninstalled_at")
+    list_display = ("store_hash", "name", "status", "owner_email", "friendbuy_health", "installed_at", "uninstalled_at")
     list_filter = ("status",)
-    search_fields = ("store_hash", "owner_email")
+    search_fields = ("store_hash", "name", "owner_email")
     inlines = [StoreUserInline]
     # access_token and webhook_secret are deliberately absent: only their redacted forms are shown.
     fields = (
-        "store_hash", "status", "scopes", "access_token_redacted", "account_uuid", "owner_bc_user_id",
-        "owner_email", "public_id", "storefront_url", "default_currency", "first_installed_at",
-        "installed_at", "uninstalled_at",
+        "store_hash", "name", "status", "scopes", "access_token_redacted", "account_uuid", "owner_bc_user_id",
+        "owner_email", "public_id", "storefront_url", "default_currency", "money_format",
+        "first_installed_at", "installed_at", "setup_completed_at", "uninstalled_at",
     )
     readonly_fields = fields
 

@@ -1,5 +1,6 @@
-"""A store's storefronts as BigCommerce knows them: its URL (GET /v2/store), its channels (GET /v3/channels)
-and each storefront channel's site URLs (GET /v3/sites), kept in Store.storefront_url and StorefrontChannel.
+"""A store's storefronts as BigCommerce knows them: its URL, name and money format (GET /v2/store), its
+channels (GET /v3/channels) and each storefront channel's site URLs (GET /v3/sites), kept in
+Store.storefront_url, Store.name, Store.money_format (with Store.default_currency) and StorefrontChannel.
 
 Read at install (store_provision), again on `store/information/updated`, `store/channel/created` and
 `store/channel/updated` (the handler below, registered by StorefrontConfig.ready) and by the scheduled
@@ -27,6 +28,7 @@ from django.utils import timezone
 from .clients import bigcommerce_for
 from .http import HttpError
 from .models import Store, StorefrontChannel, WebhookDelivery
+from .money import money_format_from_information
 from .queueing import task_enqueue_on_commit
 from .webhooks.handlers import DeliveryRetryLater
 
@@ -55,6 +57,21 @@ def _site_urls(site: dict) -> list[dict[str, str]]:
         if isinstance(item, dict) and item.get("url"):
             found.append({"type": str(item.get("type") or ""), "url": str(item["url"])})
     return found
+
+
+def _store_details(info: dict, storefront_url: str) -> dict:
+    """What the Store row keeps of GET /v2/store: its URL, name and how it writes money (fields missing from
+    the answer are left as they are)."""
+    details: dict = {}
+    if storefront_url:
+        details["storefront_url"] = storefront_url
+    if info.get("name"):
+        details["name"] = str(info["name"])[:255]
+    money = money_format_from_information(info)
+    if money:
+        details["money_format"] = money
+        details["default_currency"] = money["currency"]
+    return details
 
 
 def _script_channels(store: Store) -> set[int]:
@@ -94,9 +111,11 @@ def channels_sync(*, store: Store) -> ChannelsSynced:
             )
         ids = [int(c["id"]) for c in channels]
         StorefrontChannel.objects.filter(store=store).exclude(channel_id__in=ids).delete()
-        if storefront_url and store.storefront_url != storefront_url:
-            Store.objects.filter(pk=store.pk).update(storefront_url=storefront_url)
-            store.storefront_url = storefront_url
+        details = _store_details(info, storefront_url)
+        if any(getattr(store, name) != value for name, value in details.items()):
+            Store.objects.filter(pk=store.pk).update(**details)
+            for name, value in details.items():
+                setattr(store, name, value)
         changed = _script_channels(store) != before
     logger.info("Store %s: %d channels (%d storefronts), storefront URL %s.", store.store_hash, len(channels),
                 len(storefront_ids), storefront_url or "unknown")

@@ -38,6 +38,16 @@ class Store(models.Model):
     )
     storefront_url = models.URLField(blank=True, help_text="Storefront origin, for CORS on the widget API.")
     default_currency = models.CharField(max_length=3, default="USD")
+    name = models.CharField(max_length=255, blank=True, help_text="The store's name (GET /v2/store `name`).")
+    money_format = models.JSONField(
+        default=dict, blank=True,
+        help_text="How the store writes its default currency (GET /v2/store): currency, currency_symbol, "
+                  "currency_symbol_location, decimal_separator, thousands_separator, decimal_places.",
+    )
+    setup_completed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the app's guided setup was first complete: from then on the app's home is the dashboard.",
+    )
     first_installed_at = models.DateTimeField(auto_now_add=True)
     installed_at = models.DateTimeField(null=True, blank=True)
     uninstalled_at = models.DateTimeField(null=True, blank=True)

@@ -164,7 +164,9 @@ def store_uninstall(*, claims: dict) -> Store | None:
         store.access_token = ""
         store.status = Store.Status.UNINSTALLED
         store.uninstalled_at = timezone.now()
-        store.save(update_fields=["access_token", "status", "uninstalled_at", "updated_at"])
+        # A re-install walks the setup steps again (they turn done at once for what the install restores).
+        store.setup_completed_at = None
+        store.save(update_fields=["access_token", "status", "uninstalled_at", "setup_completed_at", "updated_at"])
         # BigCommerce deletes an app's hooks on uninstall and its auto_uninstall scripts with them:
         # forget ours locally so a re-install registers fresh ones.
         InstalledScript.objects.filter(store=store).delete()
@@ -172,6 +174,16 @@ def store_uninstall(*, claims: dict) -> Store | None:
             is_active=False, bc_hook_id=None, last_error="Removed by BigCommerce when the app was uninstalled.",
         )
     logger.info("Store %s uninstalled.", store.store_hash)
+    return store
+
+
+def store_setup_completed(*, store: Store) -> Store:
+    """Record the first time the app's guided setup was complete (later calls change nothing): the app's
+    home shows the dashboard from then on, and a step that breaks later is listed there as needing attention."""
+    if store.setup_completed_at is None:
+        now = timezone.now()
+        Store.objects.filter(pk=store.pk, setup_completed_at__isnull=True).update(setup_completed_at=now)
+        store.refresh_from_db(fields=["setup_completed_at"])
     return store
 
 
