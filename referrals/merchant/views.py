@@ -13,26 +13,37 @@ from django.views.decorators.http import require_http_methods
 
 from referrals.friendbuy import selectors, services
 from referrals.merchant.access import READ_ONLY_MESSAGE, ReadOnlyUser, can_manage, store_user_role
+from referrals.merchant.dashboard import dashboard_windows, merchant_dashboard
 from referrals.merchant.forms import FriendbuyChannelConnectForm, FriendbuyConnectForm
 from referrals.merchant.repair import RepairRefused, setup_repair
-from referrals.merchant.setup import setup_status
+from referrals.merchant.setup import SetupStatus, setup_status
+from referrals.reporting.rollup import reports_refresh
 from storefront.selectors import store_public_urls
+from storefront.services import store_setup_completed
 from storefront.session import error_page, store_user_required
 
 APP_HOME = "app-home"
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """After a connection action: the app's home while it shows the setup, else the setup's first step (the
+    home is the dashboard then, and the action was taken on the setup page)."""
+    if request.store.setup_completed_at is None:
+        return redirect(APP_HOME)
+    return _to_connect_step()
 
 
 def _check(request: HttpRequest) -> HttpResponse:
     connection = selectors.friendbuy_connection_for(store=request.store)
     if connection is None:
         messages.error(request, "Friendbuy is not connected yet: fill in the form below first.")
-        return redirect(APP_HOME)
+        return _back(request)
     connection = services.friendbuy_check_health(connection=connection)
     if connection.health == connection.Health.HEALTHY:
         messages.success(request, "Friendbuy accepted the stored credentials.")
     else:
         messages.error(request, f"Friendbuy check failed: {connection.last_error}")
-    return redirect(APP_HOME)
+    return _back(request)
 
 
 @xframe_options_exempt
@@ -50,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if services.friendbuy_disconnect(store=request.store):
             messages.success(request, "Friendbuy is disconnected and its scripts are being removed from your "
                                       "storefront. Your orders and rewards history is kept.")
-        return redirect(APP_HOME)
+        return _back(request)
     connection = selectors.friendbuy_connection_for(store=request.store)
     if request.method == "POST":
         form = FriendbuyConnectForm(request.POST, connection=connection)
@@ -61,14 +72,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field, exc.message)
             else:
                 messages.success(request, "Friendbuy is connected: the credentials were accepted.")
-                return redirect(APP_HOME)
-    else:
-        form = FriendbuyConnectForm(connection=connection)
-    return _setup_page(request, form=form, connection=connection)
-
-
-def _setup_page(request: HttpRequest, *, form: FriendbuyConnectForm, connection) -> HttpResponse:
+                return _back(request)
+        return _setup_page(request, form=form, connection=connection)
     setup = setup_status(store=request.store)
+    if setup.complete:
+        store_setup_completed(store=request.store)
+    if request.store.setup_completed_at is not None:
+        return _dashboard_page(request, setup=setup)
+    return _setup_page(request, form=FriendbuyConnectForm(connection=connection), connection=connection, setup=setup)
+
+
+def _dashboard_page(request: HttpRequest, *, setup: SetupStatus) -> HttpResponse:
+    current, previous = dashboard_windows()
+    # Today's and yesterday's rollup days are rebuilt first, as the reports page does (older days are
+    # kept current nightly and by late changes, see referrals.reporting.rollup).
+    reports_refresh(store_id=request.store.pk, window_start=previous.first, today=current.last)
+    return render(request, "referrals/dashboard.html", {
+        "store": request.store, "store_user": request.store_user, "role": store_user_role(request.store_user),
+        "can_manage": can_manage(request.store_user),
+        "dashboard": merchant_dashboard(store=request.store, setup=setup, today=current.last),
+    })
+
+
+def _setup_page(request: HttpRequest, *, form: FriendbuyConnectForm, connection,
+                setup: SetupStatus | None = None) -> HttpResponse:
+    setup = setup or setup_status(store=request.store)
     return render(request, "referrals/setup.html", {
         "store": request.store, "store_user": request.store_user, "connection": connection, "form": form,
         "urls": store_public_urls(store=request.store), "setup": setup,
