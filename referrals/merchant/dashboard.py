@@ -191,7 +191,7 @@ def dashboard_figures(*, store: Store, current: DayWindow, previous: DayWindow) 
         Figure("new_customers", "New customers", now["new_customers"], before["new_customers"], "count",
                "Referred shoppers whose first order it was."),
         Figure("rewards_issued", "Rewards issued", now["rewards_issued"], before["rewards_issued"], "count",
-               "Reward codes given to advocates and friends."),
+               "Rewards given to advocates and friends: codes, store credit, gift certificates."),
         Figure("reward_cost", "Reward cost", now["reward_cost"], before["reward_cost"], "money",
                "The value of the rewards issued (percentage rewards are not counted).", higher_is_better=False),
         Figure("roi", "ROI", roi, roi_of(revenue=before["referred_revenue"], cost=before["reward_cost"]), "ratio",
