@@ -214,3 +214,20 @@ def test_money_is_written_the_stores_way_and_falls_back_to_the_currency_code():
     assert MoneyFormat(currency="JPY", symbol="¥", decimal_places=0).format(Decimal("1234.5")) == "¥1,235"
     unread = Store(store_hash="x", default_currency="GBP")
     assert MoneyFormat.of(unread).format(Decimal("1000")) == "1,000.00 GBP"
+
+
+def test_a_connection_check_once_setup_is_done_returns_to_the_setup_step_not_the_dashboard(client, installed_store,
+                                                                                         friendbuy_merchant):
+    _finish_setup(installed_store, friendbuy_merchant)
+    client.get("/app/")
+    response = client.post("/app/", {"action": "check"})
+    assert response.status_code == 302 and response["Location"] == "/app/setup/#step-connect"
+
+
+def test_uninstalling_clears_the_setup_so_a_reinstall_walks_it_again(client, installed_store, friendbuy_merchant,
+                                                                     bc_jwt):
+    _finish_setup(installed_store, friendbuy_merchant)
+    client.get("/app/")
+    assert Store.objects.get(pk=installed_store.pk).setup_completed_at is not None
+    assert client.get("/bigcommerce/uninstall", {"signed_payload_jwt": bc_jwt()}).status_code == 204
+    assert Store.objects.get(pk=installed_store.pk).setup_completed_at is None
