@@ -11,7 +11,7 @@ from django.utils import timezone
 from coupons.models import CodePool
 from referrals.friendbuy.services import friendbuy_connect
 from referrals.merchant.dashboard import change_between, merchant_dashboard, roi_of
-from referrals.models import FriendbuyDelivery, OutboxEvent
+from referrals.models import FriendbuyDelivery, OutboxEvent, RewardFulfilment
 from referrals.orders.identity import identity_upsert
 from referrals.reporting.rollup import reports_refresh
 from sandbox.bigcommerce import world as bc_world
@@ -99,6 +99,9 @@ def test_changes_read_as_plus_or_minus_percent():
 
 def test_recent_referrals_and_rewards_name_the_people(build):
     _history(build)
+    credit = build.reward("RW-C", customer_id="900", email="ada@example.com", amount="5", path=())
+    RewardFulfilment.objects.create(store=build.store, reward=credit, kind=RewardFulfilment.Kind.STORE_CREDIT,
+                                    amount=Decimal("5"), currency="USD", bc_customer_id=900)
     board = _dashboard(build.store)
     assert [r.order_id for r in board.referrals] == [1, 2, 4]  # order 3 was not referred
     fred = board.referrals[0]
@@ -106,9 +109,10 @@ def test_recent_referrals_and_rewards_name_the_people(build):
     assert (fred.advocate_name, fred.advocate_email) == ("Ada Lovelace", "ada@example.com")
     assert board.referrals[1].advocate_email == "ada@example.com"  # from the advocate reward it earned
     rewards = {r.reward_id: r for r in board.rewards}
-    assert list(rewards) == ["RW-2", "RW-4"]
-    assert (rewards["RW-2"].name, rewards["RW-2"].email, rewards["RW-2"].code) == (
-        "Ada Lovelace", "ada@example.com", "ADA10")
+    assert set(rewards) == {"RW-2", "RW-4", "RW-C"}
+    assert (rewards["RW-2"].name, rewards["RW-2"].email, rewards["RW-2"].code, rewards["RW-2"].delivered_as) == (
+        "Ada Lovelace", "ada@example.com", "ADA10", "Coupon code")
+    assert (rewards["RW-C"].delivered_as, rewards["RW-C"].code) == ("Store credit", "")
     assert rewards["RW-2"].in_store_currency
 
 

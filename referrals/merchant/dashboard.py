@@ -111,6 +111,7 @@ class RewardLine:
     state: str
     state_key: str
     code: str
+    delivered_as: str  # "Coupon code", "Store credit", "Gift certificate" or ""
     order_id: int | None
 
 
@@ -253,11 +254,16 @@ def recent_referrals(*, store: Store, limit: int = RECENT) -> list[ReferralLine]
 
 def recent_rewards(*, store: Store, limit: int = RECENT) -> list[RewardLine]:
     """The store's last rewards, newest first, with the recipient's name and email."""
-    rewards = list(Reward.objects.filter(store=store).select_related("coupon").order_by("-created_at", "-id")[:limit])
+    rewards = list(Reward.objects.filter(store=store).select_related("coupon", "fulfilment")
+                   .order_by("-created_at", "-id")[:limit])
     people = _identities(store, {reward.customer_id for reward in rewards})
     lines = []
     for reward in rewards:
         person = people.get(reward.customer_id)
+        fulfilment = getattr(reward, "fulfilment", None)
+        code = (reward.coupon.code if reward.coupon else "") or (fulfilment.gift_certificate_code if fulfilment
+                                                                 else "") or reward.friendbuy_coupon_code
+        delivered_as = fulfilment.get_kind_display() if fulfilment else ("Coupon code" if code else "")
         lines.append(RewardLine(
             reward_id=reward.friendbuy_reward_id, created_at=reward.created_at,
             recipient=reward.get_recipient_display(),
@@ -266,7 +272,7 @@ def recent_rewards(*, store: Store, limit: int = RECENT) -> list[RewardLine]:
             amount=reward.amount, unit=reward.unit,
             in_store_currency=reward.unit.upper() == store.default_currency.upper(),
             state=reward.get_state_display(), state_key=reward.state,
-            code=reward.coupon.code if reward.coupon else reward.friendbuy_coupon_code, order_id=reward.bc_order_id,
+            code=code, delivered_as=delivered_as, order_id=reward.bc_order_id,
         ))
     return lines
 
