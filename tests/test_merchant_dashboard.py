@@ -235,3 +235,10 @@ def test_uninstalling_clears_the_setup_so_a_reinstall_walks_it_again(client, ins
     assert Store.objects.get(pk=installed_store.pk).setup_completed_at is not None
     assert client.get("/bigcommerce/uninstall", {"signed_payload_jwt": bc_jwt()}).status_code == 204
     assert Store.objects.get(pk=installed_store.pk).setup_completed_at is None
+
+
+def test_another_store_user_reads_the_dashboard_with_their_role(client, installed_store, friendbuy_merchant, load_app):
+    _finish_setup(installed_store, friendbuy_merchant)
+    load_app(user_id=999, user_email="clerk@example.com")
+    html = client.get("/app/").content.decode()
+    assert "<h1>Dashboard</h1>" in html and "clerk@example.com" in html
