@@ -24,6 +24,7 @@ def test_demo_installs_the_store_connects_friendbuy_and_plays_the_journeys_idemp
     assert "Demo ready." in out.getvalue()
     store = Store.objects.get(store_hash="demostore")
     assert store.is_installed
+    assert store.name == "Demo Coffee Roasters"  # read from the fake BigCommerce's /v2/store, as on a real store
     assert FriendbuyConnection.objects.get(store=store).health == FriendbuyConnection.Health.HEALTHY
     assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
     assert WebhookSubscription.objects.filter(store=store, is_active=True).count() >= 6

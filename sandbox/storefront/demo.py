@@ -32,7 +32,7 @@ def prepare_demo_storefront(*, store: Store) -> dict:
     # The demo storefront is served from the app's own origin: the fake BigCommerce says that is the
     # store's URL (and its default channel's site), and the app reads it from there as on a real store.
     bc_world.set_store_information(store.store_hash, secure_url=origin, domain=urlsplit(origin).netloc,
-                                   notify=False)
+                                   name="Demo Coffee Roasters", notify=False)
     channels_sync(store=store)
     installed = scripts_ensure(store=store)
     forget_stores()  # this process may have cached the store's origins before the change
