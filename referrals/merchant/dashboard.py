@@ -4,8 +4,8 @@ against the 30 before, the latest referrals and rewards, and what needs the merc
 - Figures (referred orders, referred revenue, new customers, rewards issued, their cost, ROI) come from the
   reports' daily rollup through referrals.reporting.selectors, so the dashboard and the reports agree; the
   view refreshes the rollup first as the reports page does. Windows are whole UTC days (the rollup's days):
-  the last 30 ending today, and the 30 before them. ROI here is referred revenue ÷ reward cost (how much
-  referred revenue each unit spent on rewards brought); with no reward cost it is None and the page says so.
+  the last 30 ending today, and the 30 before them. ROI is the reports' own, (referred revenue − reward
+  cost) ÷ reward cost; with no reward cost it is None and the page says so.
 - Recent referrals are the store's last referred paid orders (referred as the reports define it), each with
   the customer's name and email and, where known, the advocate who referred them; recent rewards the last
   rewards with the recipient's name and email.
@@ -164,22 +164,17 @@ def change_between(*, current: Decimal | int | None, previous: Decimal | int | N
     return Change(percent, f"{'+' if percent > 0 else '-'}{abs(percent)}%", "up" if percent > 0 else "down")
 
 
-def roi_of(*, revenue: Decimal, cost: Decimal) -> Decimal | None:
-    """Referred revenue ÷ reward cost, to one decimal; None when nothing was spent on rewards."""
-    if not cost:
-        return None
-    return (Decimal(revenue) / Decimal(cost)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def _totals(store: Store, window: DayWindow) -> dict:
     return reporting.totals(reporting.period_report(store_id=store.pk, window=window.as_report_window()))
 
 
 def dashboard_figures(*, store: Store, current: DayWindow, previous: DayWindow) -> list[Figure]:
     now, before = _totals(store, current), _totals(store, previous)
-    roi = roi_of(revenue=now["referred_revenue"], cost=now["reward_cost"])
+    # The reports' ROI, so the two pages agree: (referred revenue − reward cost) ÷ reward cost.
+    roi = now["roi"]
     if roi is not None:
-        roi_help = f"Referred revenue ÷ reward cost: what each {MoneyFormat.of(store).format(1)} of rewards brought."
+        roi_help = (f"(Referred revenue − reward cost) ÷ reward cost: what each {MoneyFormat.of(store).format(1)} "
+                    "of rewards returned beyond itself, as in the reports.")
     elif now["referred_revenue"]:
         roi_help = "No reward cost in these 30 days: the referred revenue came at no reward cost."
     else:
@@ -195,7 +190,7 @@ def dashboard_figures(*, store: Store, current: DayWindow, previous: DayWindow) 
                "Rewards given to advocates and friends: codes, store credit, gift certificates."),
         Figure("reward_cost", "Reward cost", now["reward_cost"], before["reward_cost"], "money",
                "The value of the rewards issued (percentage rewards are not counted).", higher_is_better=False),
-        Figure("roi", "ROI", roi, roi_of(revenue=before["referred_revenue"], cost=before["reward_cost"]), "ratio",
+        Figure("roi", "ROI", roi, before["roi"], "ratio",
                roi_help),
     ]
 
@@ -358,5 +353,5 @@ def merchant_dashboard(*, store: Store, setup: SetupStatus | None = None, today:
 
 __all__ = ["AttentionItem", "Change", "Dashboard", "DayWindow", "Figure", "ReferralLine", "RewardLine",
            "change_between", "dashboard_attention", "dashboard_figures", "dashboard_windows", "merchant_dashboard",
-           "recent_referrals", "recent_rewards", "roi_of"]
+           "recent_referrals", "recent_rewards"]
 
