@@ -4,7 +4,7 @@ against the 30 before, the latest referrals and rewards, and what needs the merc
 - Figures (referred orders, referred revenue, new customers, rewards issued, their cost, ROI) come from the
   reports' daily rollup through referrals.reporting.selectors, so the dashboard and the reports agree; the
   view refreshes the rollup first as the reports page does. Windows are whole UTC days (the rollup's days):
-  the last 30 ending today, and the 30 before them. ROI is the reports' own, (referred revenue − reward
+  the last 30 ending today, and the 30 before them. ROI is the reports' own, (referred revenue - reward
   cost) ÷ reward cost; with no reward cost it is None and the page says so.
 - Recent referrals are the store's last referred paid orders (referred as the reports define it), each with
   the customer's name and email and, where known, the advocate who referred them; recent rewards the last
@@ -170,7 +170,7 @@ def _totals(store: Store, window: DayWindow) -> dict:
 
 def dashboard_figures(*, store: Store, current: DayWindow, previous: DayWindow) -> list[Figure]:
     now, before = _totals(store, current), _totals(store, previous)
-    # The reports' ROI, so the two pages agree: (referred revenue − reward cost) ÷ reward cost.
+    # The reports' ROI, so the two pages agree: (referred revenue - reward cost) ÷ reward cost.
     roi = now["roi"]
     if roi is not None:
         roi_help = (f"(Referred revenue − reward cost) ÷ reward cost: what each {MoneyFormat.of(store).format(1)} "
