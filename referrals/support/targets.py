@@ -81,8 +81,13 @@ def describe_target(name: str, target: int, *, store: Store | None = None) -> tu
                      f"{' (code ' + r.coupon.code + ')' if r.coupon else ''}")
 
 
-def perform(name: str, target: int, data: dict, user) -> StaffAuditLog:
-    """Run a confirmed action (`user`: a staff user or a StoreUser; the action checks it may act)."""
+def perform(name: str, target: int, data: dict, user, *, store: Store | None = None) -> StaffAuditLog:
+    """Run a confirmed action (`user`: a staff user or a StoreUser; the action checks it may act).
+
+    With `store` (a store's own pages), a row of another store is a 404 before anything runs; the action
+    itself refuses it again for a store user (referrals.support.actions)."""
+    if store is not None:
+        describe_target(name, target, store=store)
     reason = data["reason"]
     if name == "resend_event":
         return support_actions.action_resend_event(user=user, event_id=target, reason=reason)
@@ -99,7 +104,8 @@ def perform(name: str, target: int, data: dict, user) -> StaffAuditLog:
     if name in ("approve_reward", "reject_reward"):
         return support_actions.action_decide_reward(user=user, reward_id=target, reason=reason,
                                                     decision=name.split("_")[0])
-    order = OrderSnapshot.objects.select_related("store").get(pk=target)
+    scope = {"store": store} if store is not None else {}
+    order = OrderSnapshot.objects.select_related("store").get(pk=target, **scope)
     return support_actions.action_link_order(
         user=user, store=order.store, bc_order_id=order.bc_order_id, reason=reason,
         advocate=data.get("advocate", ""), campaign_id=data.get("campaign_id", ""),
