@@ -162,7 +162,8 @@ def test_held_for_review_says_since_when_and_who_can_approve(build):
     assert finding.code == "held_for_review"
     assert finding.message == (f"The referred order 10 is held for fraud review since {WHEN(assessment.created_at)}: "
                                "the same IP address placed several referred orders (ip 198.51.100.4).")
-    assert finding.next_step.startswith("a Support staff user (or a superuser) approves or rejects it")
+    assert finding.next_step.startswith("the store owner or a store user with the act support role (Support in the "
+                                        "app), or a Support staff user approves or rejects it")
     assert (finding.action, finding.target) == ("approve_reward", reward.pk)
 
 

@@ -29,7 +29,7 @@ from tests.fixtures_support import Builder
 pytestmark = pytest.mark.django_db
 
 STORE_URLS = ["/app/support/", "/app/support/?q=friend@a.example", "/app/support/reviews/", "/app/support/rewards/",
-              "/app/support/rewards/?format=csv", "/app/support/team/"]
+              "/app/support/rewards/?format=csv", "/app/support/team/", "/app/support/advocates/?q=adv"]
 
 
 def app_client(store_user) -> Client:
@@ -347,6 +347,19 @@ def test_store_a_cannot_decide_store_b_review_or_grant_store_b_users(store_a, st
     assert held.decision == "hold" and not held.decisions.exists()
     assert client.post("/app/support/team/", {"store_user_id": store_b["clerk"].pk, "role": "act"}).status_code == 404
     assert not SupportGrant.objects.exists()
+
+
+@pytest.mark.parametrize("term", ["adv.bea@bbb.example", "bea@bbb.example", "fb-b-1", "BCODE1"])
+def test_store_a_advocate_picker_never_suggests_store_b_people(store_a, store_b, term):
+    response = app_client(store_a["owner"]).get("/app/support/advocates/", {"q": term})
+    assert response.status_code == 200 and response.json() == {"results": []}
+
+
+def test_the_advocate_picker_suggests_this_stores_advocate(store_a, store_b):
+    results = app_client(store_a["owner"]).get("/app/support/advocates/", {"q": "adv.friend@a.example"}).json()
+    assert [r["value"] for r in results["results"]] == ["adv.friend@a.example"]
+    page = app_client(store_a["owner"]).get(f"/app/support/action/link_order/{store_a['order'].pk}/").content.decode()
+    assert 'data-suggest="/app/support/advocates/"' in page and 'list="advocate-options"' in page
 
 
 def test_store_b_owner_sees_store_b_only(store_a, store_b):

@@ -17,10 +17,13 @@ class SupportActionForm(forms.Form):
 
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text=REASON_HELP)
 
-    def __init__(self, *args, action: str, **kwargs):
+    def __init__(self, *args, action: str, suggest_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if action == "link_order":
             self.fields.update(link_order_fields())
+            # The picker suggests this store's people as the support person types (support_views.advocates).
+            self.fields["advocate"].widget.attrs.update(
+                {"list": "advocate-options", "autocomplete": "off", "data-suggest": suggest_url})
 
 
 class ReviewDecisionForm(forms.Form):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +22,7 @@ from referrals.merchant.support_gate import refused, support_context, support_pa
 from referrals.models import StaffAuditLog
 from referrals.support import actions as support_actions
 from referrals.support import diagnosis
+from referrals.support.advocates import advocate_suggestions
 from referrals.support.selectors import customer_file, support_search
 from referrals.support.store_access import support_audit_record
 from referrals.support.targets import ACTIONS, describe_target, perform
@@ -103,7 +104,8 @@ def action(request: HttpRequest, name: str, target: int) -> HttpResponse:
         raise
     back = safe_back(request)
     title, explanation = ACTIONS[name]
-    form = SupportActionForm(request.POST if request.method == "POST" else None, action=name)
+    form = SupportActionForm(request.POST if request.method == "POST" else None, action=name,
+                             suggest_url=reverse("app-support-advocates"))
     if form.is_valid():
         try:
             entry = perform(name, target, form.cleaned_data, request.store_user, store=request.store)
@@ -115,3 +117,14 @@ def action(request: HttpRequest, name: str, target: int) -> HttpResponse:
     return render(request, "referrals/support/action.html", {
         **support_context(request, tab="lookup"), "title": title, "explanation": explanation, "what": what,
         "form": form, "back": back, "name": name, "target": target})
+
+
+@xframe_options_exempt
+@require_GET
+@support_page
+def advocates(request: HttpRequest) -> JsonResponse:
+    """GET /app/support/advocates/?q=…: the advocate picker's suggestions of the manual referral, this store's
+    people only ({"results": [{"label", "value", "why"}]})."""
+    term = (request.GET.get("q") or "").strip()[:254]
+    results = advocate_suggestions(store_id=request.store.pk, term=term) if len(term) >= 2 else []
+    return JsonResponse({"results": results})

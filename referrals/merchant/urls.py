@@ -13,6 +13,7 @@ urlpatterns = [
     path("app/settings/", settings_views.settings_page, name="app-settings"),
     path("app/support/", support_views.lookup, name="app-support"),
     path("app/support/action/<str:name>/<int:target>/", support_views.action, name="app-support-action"),
+    path("app/support/advocates/", support_views.advocates, name="app-support-advocates"),
     path("app/support/reviews/", support_lists.reviews, name="app-support-reviews"),
     path("app/support/reviews/<int:pk>/", support_lists.review_decide, name="app-support-review-decide"),
     path("app/support/rewards/", support_lists.rewards, name="app-support-rewards"),

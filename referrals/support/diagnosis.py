@@ -62,7 +62,8 @@ RULE_WORDS = {
     "suspicious_redemption": "the reward code was redeemed in a suspicious way",
     "redemption_ip_velocity": "many reward codes were redeemed from one IP address",
 }
-WHO_CAN_APPROVE = "a Support staff user (or a superuser)"
+WHO_CAN_APPROVE = ("the store owner or a store user with the act support role (Support in the app), or a "
+                   "Support staff user")
 FRIENDBUY_CHECK = ("In Friendbuy's Retailer App, open Customers, search the friend's email, and check that the "
                    "purchase shows the advocate as referrer and what the campaign's reward approval delay is")
 
