@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from referrals.merchant.support_forms import SupportActionForm
-from referrals.merchant.support_gate import refused, support_context, support_page
+from referrals.merchant.support_gate import may_act, refused, support_context, support_page
 from referrals.models import StaffAuditLog
 from referrals.support import actions as support_actions
 from referrals.support import diagnosis
@@ -92,7 +92,7 @@ def action(request: HttpRequest, name: str, target: int) -> HttpResponse:
     """GET: the confirmation page (act role); POST with a reason: run the action on this store's row."""
     if name not in ACTIONS:
         raise Http404("Unknown action.")
-    if not support_context(request, tab="lookup")["can_act"]:
+    if not may_act(request):
         return refused(request, act=True, action=name, target=str(target))
     try:
         _, what = describe_target(name, target, store=request.store)
