@@ -1,14 +1,18 @@
 """The store's own support pages in a real (headless Chromium) browser: the store owner opens the app from
 the control panel (/bigcommerce/load, no second login), follows "Support" in the merchant nav to the lookup,
-searches the friend's email and reads the diagnosis first, then opens the review queue. A store user the
-owner gave nothing gets the clear message. Screenshots at 1280 and 390 px go to var/screenshots/."""
+searches the friend's email and reads the diagnosis first, then opens the review queue and the rewards; approves
+a held order, picks the advocate of a manual referral from the store's suggestions, and gives a colleague the
+view role on the team page. A store user the owner gave nothing gets the clear message. Screenshots at 1280
+and 390 px go to var/screenshots/."""
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright import sync_api
 
+from referrals.models import SupportGrant
 from sandbox.bigcommerce.tokens import signed_payload_jwt
+from tests.factories import StoreUserFactory
 from tests.fixtures_browser import BROWSER, SCREENSHOTS
 from tests.fixtures_support import Builder
 
@@ -69,3 +73,45 @@ def test_a_store_user_without_a_support_role_reads_the_clear_message(live, suppo
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "store-support-no-role-390.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_owner_approves_a_held_order_and_picks_an_advocate_for_a_manual_referral(live, support_store, width):
+    url, browser = live
+    build = Builder(support_store)
+    held = build.order(4243, email="held.friend@example.com", at=timezone.now() - timedelta(days=1))
+    assessment = build.assessment(held, decision="hold")
+    unreferred = build.order(4244, email="lost.friend@example.com", at=timezone.now() - timedelta(days=1))
+    build.reward("fb-ada-1", state="issued", customer_id="900", email="ada@example.com")
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    _open_app(page, url, support_store)
+    page.goto(f"{url}/app/support/reviews/")
+    item = page.locator(f"#assessment-{assessment.pk}")
+    item.locator("textarea").fill("Same household, checked with the customer")
+    item.locator("button", has_text="Approve").click()
+    sync_api.expect(page.locator(".messages")).to_contain_text("order) 4243: approved")
+    sync_api.expect(page.locator(f"#assessment-{assessment.pk}")).to_have_count(0)
+    assessment.refresh_from_db()
+    assert assessment.decision == "approve"
+
+    page.goto(f"{url}/app/support/?q=lost.friend@example.com")
+    page.locator("a", has_text="Link to a referral").click()
+    sync_api.expect(page.locator("h1")).to_contain_text("Link the order to a referral")
+    sync_api.expect(page.locator("main")).to_contain_text(f"Order {unreferred.bc_order_id}")
+    page.fill("#id_advocate", "900")
+    sync_api.expect(page.locator("#advocate-options option")).to_have_count(1)
+    assert page.locator("#advocate-options option").first.get_attribute("value") == "ada@example.com"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"store-support-link-order-{width}.png"), full_page=True)
+
+    clerk = StoreUserFactory(store=support_store, email="clerk@example.com")
+    page.goto(f"{url}/app/support/team/")
+    sync_api.expect(page.locator("table.team")).to_contain_text("merchant@example.com")
+    page.select_option(f"#role-{clerk.pk}", "view")
+    page.locator("table.team tr", has_text="clerk@example.com").locator("button", has_text="Save").click()
+    sync_api.expect(page.locator(".messages")).to_contain_text("clerk@example.com: View.")
+    assert SupportGrant.objects.get(store_user=clerk).role == "view"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"store-support-team-{width}.png"), full_page=True)

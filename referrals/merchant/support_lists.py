@@ -66,7 +66,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @support_page
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """POST /app/support/reviews/<pk>/ (decision, reason): approve or reject one item of this store."""
-    if not Assessment.objects.filter(pk=pk, store=request.store).exists():
+    item = Assessment.objects.filter(pk=pk, store=request.store).first()
+    if item is None:
         support_audit_record(store_user=request.store_user, action="decide_assessment", target=f"assessment:{pk}",
                              reason=request.POST.get("reason", "") or "-", result=StaffAuditLog.Result.REFUSED,
                              detail="Not a row of this store.")
@@ -76,13 +77,14 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Nothing was decided: choose approve or reject and write why.")
         return redirect(REVIEWS)
     try:
-        entry = support_actions.action_decide_assessment(
-            user=request.store_user, assessment_id=pk, decision=form.cleaned_data["decision"],
-            reason=form.cleaned_data["reason"])
+        decision = form.cleaned_data["decision"]
+        support_actions.action_decide_assessment(user=request.store_user, assessment_id=pk, decision=decision,
+                                                 reason=form.cleaned_data["reason"])
     except support_actions.ActionFailed as exc:
         messages.error(request, f"Not decided — {exc}")
     else:
-        messages.success(request, entry.detail)
+        messages.success(request, f"{item.get_subject_type_display()} {item.reference}: {PAST[decision]}. "
+                                  "Recorded with your name and note.")
     return redirect(REVIEWS)
 
 
