@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from referrals.models import Reward
-from referrals.support.diagnosis import money
+from referrals.support.words import money
 
 PAGE_LIMIT = 200
 CSV_LIMIT = 50_000
