@@ -6,10 +6,13 @@ acts on store B's data through any URL, list, filter, search, the CSV export or 
 import csv
 import html as html_lib
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from fraud.models import Assessment
 from referrals.models import (
     FriendbuyDelivery,
     ManualAttribution,
@@ -153,6 +156,23 @@ def test_owner_approves_a_held_item_from_the_review_queue(store_a):
     held.refresh_from_db()
     assert held.decision == "approve" and "owner@a.example" in held.decided_by
     assert StaffAuditLog.objects.get(action="approve_assessment").result == "ok"
+
+
+def test_a_rejection_in_the_file_opens_that_item_on_the_store_review_page_to_overturn(store_a):
+    a = store_a
+    old = Builder(a["store"]).order(102, email="friend@a.example", customer_id=5101)
+    Builder(a["store"]).attribution(old)
+    rejected = Builder(a["store"]).assessment(old, decision="reject", rule="self_referral")
+    Assessment.objects.filter(pk=rejected.pk).update(created_at=timezone.now() - timedelta(days=60))
+    client = app_client(a["owner"])
+    file = client.get("/app/support/", {"order": 102}).content.decode()
+    assert f"/app/support/reviews/?assessment={rejected.pk}#opened-{rejected.pk}" in file
+
+    page = client.get("/app/support/reviews/", {"assessment": rejected.pk}).content.decode()
+
+    assert "The item you opened" in page and f'id="opened-{rejected.pk}"' in page
+    assert f'action="/app/support/reviews/{rejected.pk}/"' in page and "Overturn: approve" in page
+    assert f'id="rejected-{rejected.pk}"' not in page  # older than the 14-day list
 
 
 def test_rewards_list_filters_by_state_and_exports_the_same_rows(store_a):
@@ -337,6 +357,12 @@ def test_every_action_on_a_store_b_row_from_store_a_is_refused_and_audited(store
     assert (b["event"].state, b["issued"].state, b["pending"].state, b["hook"].attempts) == (
         "dead", "issued", "pending", 0)
     assert not ManualAttribution.objects.exists()
+
+
+def test_store_a_review_page_never_opens_a_store_b_item(store_a, store_b):
+    response = app_client(store_a["owner"]).get("/app/support/reviews/", {"assessment": store_b["held"].pk})
+    assert response.status_code == 200 and "The item you opened" not in response.content.decode()
+    _no_b(response.content)
 
 
 def test_store_a_cannot_decide_store_b_review_or_grant_store_b_users(store_a, store_b):

@@ -56,9 +56,14 @@ def reviews(request: HttpRequest) -> HttpResponse:
     store_id = request.store.pk
     items = _explained(list(fraud_selectors.review_queue(store_id=store_id)[:QUEUE_LIMIT]))
     rejected = _explained(list(fraud_selectors.recent_rule_rejections(store_id=store_id)[:50]))
+    # ?assessment=<pk>: the item a diagnosis linked to (a rejection older than the list above, say), when it
+    # is this store's.
+    opened_pk = request.GET.get("assessment", "")
+    opened = Assessment.objects.filter(pk=int(opened_pk), store_id=store_id).first() if (
+        opened_pk.isdigit() and len(opened_pk) < 19) else None
     return render(request, "referrals/support/reviews.html", {
         **support_context(request, tab="reviews"), "items": items, "rejected": rejected,
-        "decision_form": ReviewDecisionForm()})
+        "opened": _explained([opened])[0] if opened is not None else None, "decision_form": ReviewDecisionForm()})
 
 
 @xframe_options_exempt

@@ -378,7 +378,8 @@ def rejected_by_fraud(j: Journey) -> dict | None:
     a = rejected[-1]
     who = "a reviewer" if a.decided_by and a.decided_by != "rules" else "the fraud rules"
     return {"subject": _subject(a), "who": who, "rules": _rules(a),
-            "at": _when(a.decided_at or a.created_at), "link": _url("admin:fraud_assessment_decide", a.pk)}
+            "at": _when(a.decided_at or a.created_at), "link": _url("admin:fraud_assessment_decide", a.pk),
+            "assessment": a.pk}
 
 
 def held_for_review(j: Journey) -> dict | None:
@@ -386,15 +387,17 @@ def held_for_review(j: Journey) -> dict | None:
     holds = [h for h in j.file.holds if h.state == ReviewHold.State.PENDING and h.bc_order_id == j.order_id]
     pending = next((r for r in [j.reward, *_order_rewards(j)] if r is not None and r.state == Reward.State.PENDING),
                    None)
+    assessment = None
     if held:
         a = held[-1]
-        what, since, why = _subject(a), a.created_at, _rules(a)
+        what, since, why, assessment = _subject(a), a.created_at, _rules(a), a.pk
     elif holds:
         what, since, why = f"order {holds[-1].bc_order_id}", holds[-1].created_at, holds[-1].reason or "no reason given"
     else:
         return None
     return {"what": what, "since": _when(since), "why": why, "who": WHO_CAN_APPROVE,
-            "target": pending.pk if pending is not None else None, "link": _url("admin:fraud_assessment_queue")}
+            "target": pending.pk if pending is not None else None, "link": _url("admin:fraud_assessment_queue"),
+            "assessment": assessment}
 
 
 def event_failed(j: Journey) -> dict | None:
