@@ -2,7 +2,9 @@
 
 BigCommerce tells us only who the store owner is (the load JWT's `owner`). The owner manages the app;
 other control-panel users the owner let open the app see everything read-only (setup status, dashboard,
-settings, reports) and their writes are refused with a 403, in the view and again in each service.
+settings, reports) and their writes are refused with a 403, in the view and again in each service. The
+support pages (/app/support/) are the exception: they need the support role the owner grants
+(referrals.support.store_access, checked by referrals.merchant.support_gate).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from storefront.session import error_page, store_user_required
 def refused(request: HttpRequest, *, act: bool, action: str = "", target: str = "") -> HttpResponse:
     """The 403 page for a store user without the role; a POST is audited with what was tried."""
     if request.method == "POST":
+        match = request.resolver_match
+        action = action or (match.kwargs.get("name") if match else "") or (match.url_name if match else "")
         support_audit_record(store_user=request.store_user, action=action or "support_page",
                              target=target or request.path, reason=request.POST.get("reason", "") or "-",
                              result=StaffAuditLog.Result.REFUSED,
