@@ -20,12 +20,16 @@ from referrals.support.store_access import (
 )
 from storefront.session import error_page, store_user_required
 
+# What a refused post to a page without an action in its URL is audited as (the services' own names).
+POSTED_ACTIONS = {"app-support-review-decide": "decide_assessment", "app-support-team": "support_grant"}
+
 
 def refused(request: HttpRequest, *, act: bool, action: str = "", target: str = "") -> HttpResponse:
     """The 403 page for a store user without the role; a POST is audited with what was tried."""
     if request.method == "POST":
         match = request.resolver_match
-        action = action or (match.kwargs.get("name") if match else "") or (match.url_name if match else "")
+        action = action or (match.kwargs.get("name") if match else "") or POSTED_ACTIONS.get(
+            match.url_name if match else "", "")
         support_audit_record(store_user=request.store_user, action=action or "support_page",
                              target=target or request.path, reason=request.POST.get("reason", "") or "-",
                              result=StaffAuditLog.Result.REFUSED,
