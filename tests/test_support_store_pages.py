@@ -202,7 +202,7 @@ def test_an_empty_search_says_what_to_type(store_a):
 
 def test_the_merchant_nav_has_a_support_entry(store_a):
     client = app_client(store_a["owner"])
-    for url in ("/app/setup/", "/app/settings/", "/app/support/"):
+    for url in ("/app/", "/app/setup/", "/app/settings/", "/app/reports/", "/app/events/", "/app/support/"):
         assert 'href="/app/support/"' in client.get(url).content.decode(), url
 
 
