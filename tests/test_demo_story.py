@@ -89,3 +89,13 @@ def test_a_friends_file_names_the_advocate_by_email_and_counts_repeat_visits(sto
     visits = [r for r in f.as_friend if "visit" in r["via"]]
     assert [(r["advocate"], r["via"]) for r in visits] == [
         ("ada@example.com", "2 visits with referral ada-shares (signed by Friendbuy)")]
+
+
+def test_her_file_reads_in_words_money_and_names_not_ids_and_dicts(story, support_client):
+    page = support_client.get("/admin/support/lookup/", {"q": "ada@example.com"}, follow=True)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Ada Advocate &lt;ada@example.com&gt;" in html.split("<h2>Referrals")[0]
+    assert "$10.00" in html and "10.00 USD" not in html and ".0000" not in html
+    assert "{&#x27;" not in html  # no Friendbuy answer printed as a Python dict
+    assert "No referral signal: an ordinary order." in html  # her own order is no red list of missing signals

@@ -379,6 +379,11 @@ class CustomerFile:
     def focus(self) -> OrderSignals | None:
         return self.orders[0] if self.orders else None
 
+    @property
+    def label(self) -> str:
+        """Who this file is about, in words: 'Ada Advocate <ada@example.com>'."""
+        return person_label(self.keys)
+
 
 def _signals(orders: list[OrderSnapshot], *, store: Store, outbox: list[OutboxEvent],
              manual: list[ManualAttribution]) -> list[OrderSignals]:

@@ -1,4 +1,6 @@
-"""{{ amount|money:currency }} and {{ answer|fields }}: the support pages' words (referrals.support.words)."""
+"""{{ amount|amount_in:currency }} and {{ answer|fields }}: the support pages' words (referrals.support.words).
+
+Amounts are in their own currency (an order's, a reward's), not the store's format (the `money` library)."""
 
 from django import template
 
@@ -8,7 +10,7 @@ register = template.Library()
 
 
 @register.filter
-def money(amount, currency: str = "") -> str:
+def amount_in(amount, currency: str = "") -> str:
     return words.money(amount, currency)
 
 
