@@ -206,6 +206,18 @@ def test_the_merchant_nav_has_a_support_entry(store_a):
         assert 'href="/app/support/"' in client.get(url).content.decode(), url
 
 
+def test_every_merchant_page_has_one_header_with_the_store_name_the_user_and_their_role(store_a):
+    store = store_a["store"]
+    store.name = "Harbour Coffee"
+    store.save(update_fields=["name"])
+    client = app_client(store_a["owner"])
+    for url in ("/app/", "/app/setup/", "/app/settings/", "/app/reports/", "/app/events/"):
+        header = client.get(url).content.decode().split("</header>")[0]
+        assert "<strong>Harbour Coffee</strong> · owner@a.example" in header and "Store owner" in header, url
+    header = client.get("/app/support/").content.decode().split("</header>")[0]
+    assert "<strong>Harbour Coffee</strong>" in header and "Support: " in header
+
+
 # --- roles ----------------------------------------------------------------------------------------------------
 
 
