@@ -10,6 +10,9 @@ import pytest
 from django.db import connections
 from playwright import sync_api
 
+from sandbox.bigcommerce.tokens import signed_payload_jwt
+from tests.fixtures_install import OWNER_EMAIL, OWNER_ID, STORE_HASH
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -36,3 +39,14 @@ def live(transactional_db, live_server, settings, monkeypatch):
             # ORM calls made while Playwright's loop ran used a connection of that context: close it
             # here, or it outlives the test and blocks dropping the test database.
             connections.close_all()
+
+
+def owner_app_page(browser, url: str, *, width: int, path: str = "", store_hash: str = STORE_HASH):
+    """A page holding the app session the control panel's /load starts for the store owner, at `path`."""
+    token = signed_payload_jwt(store_hash=store_hash, user_id=OWNER_ID, user_email=OWNER_EMAIL,
+                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    if path:
+        page.goto(f"{url}{path}")
+    return page

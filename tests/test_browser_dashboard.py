@@ -11,11 +11,9 @@ from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import FriendbuyDelivery, OutboxEvent
 from referrals.orders.identity import identity_upsert
 from sandbox.bigcommerce import world as bc_world
-from sandbox.bigcommerce.tokens import signed_payload_jwt
 from storefront.channels import channels_sync
 from storefront.models import Store
-from tests.fixtures_browser import BROWSER, SCREENSHOTS
-from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
+from tests.fixtures_browser import BROWSER, SCREENSHOTS, owner_app_page
 from tests.fixtures_support import Builder
 
 pytestmark = BROWSER
@@ -51,10 +49,7 @@ def test_a_store_with_setup_done_lands_on_the_dashboard_that_fits_the_screen(liv
     url, browser = live
     assert install_app().status_code == 302
     _a_store_with_a_month_of_referrals(friendbuy_merchant)
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page = owner_app_page(browser, url, width=width)
     sync_api.expect(page.locator("h1")).to_have_text("Dashboard")
     sync_api.expect(page.locator("header .who")).to_contain_text("Northwind Outfitters")
     sync_api.expect(page.locator("#figure-referred_orders .value")).to_have_text("3")

@@ -10,10 +10,8 @@ from coupons.services import coupon_template_default
 from fraud.selectors import fraud_settings
 from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import SettingsChange, StoreSettings
-from sandbox.bigcommerce.tokens import signed_payload_jwt
 from storefront.models import Store, StorefrontSettings
-from tests.fixtures_browser import BROWSER, SCREENSHOTS
-from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
+from tests.fixtures_browser import BROWSER, SCREENSHOTS, owner_app_page
 
 pytestmark = BROWSER
 
@@ -29,11 +27,7 @@ def test_the_owner_changes_each_setting_in_the_app_and_sees_it_saved(live, insta
     store = Store.objects.get(store_hash="abc123")
     friendbuy_connect(store=store, merchant_id=friendbuy_merchant.merchant_id, api_key=friendbuy_merchant.api_key,
                       api_secret=friendbuy_merchant.api_secret, webhook_secret=friendbuy_merchant.webhook_secret)
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
-    page.goto(f"{url}/app/settings/")
+    page = owner_app_page(browser, url, width=width, path="/app/settings/")
     sync_api.expect(page.locator("#reward_codes-title")).to_have_text("Reward codes")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

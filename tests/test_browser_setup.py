@@ -8,12 +8,10 @@ from playwright import sync_api
 from referrals.friendbuy.services import friendbuy_connect
 from referrals.models import FriendbuyChannelConnection
 from sandbox.bigcommerce import world as bc_world
-from sandbox.bigcommerce.tokens import signed_payload_jwt
 from sandbox.friendbuy import world as fb_world
 from storefront.channels import channels_sync
 from storefront.models import Store
-from tests.fixtures_browser import BROWSER, SCREENSHOTS
-from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
+from tests.fixtures_browser import BROWSER, SCREENSHOTS, owner_app_page
 
 pytestmark = BROWSER
 
@@ -24,10 +22,7 @@ pytestmark = BROWSER
 def test_a_fresh_install_walks_the_setup_steps_and_connects_friendbuy(live, install_app, friendbuy_merchant, width):
     url, browser = live
     assert install_app().status_code == 302
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page = owner_app_page(browser, url, width=width)
     sync_api.expect(page.locator("h1")).to_have_text("Set up referrals")
     sync_api.expect(page.locator("#setup-progress")).to_contain_text("1 of 5 steps done")
     sync_api.expect(page.locator("#step-webhooks .badge").first).to_have_text("Done")
@@ -58,11 +53,7 @@ def test_the_owner_gives_a_second_storefront_its_own_friendbuy_merchant(live, in
     outlet, _ = bc_world.create_channel("abc123", name="Outlet", status="active",
                                         site_url="https://outlet.example.com/", notify=False)
     channels_sync(store=store)
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
-    page.goto(f"{url}/app/setup/")
+    page = owner_app_page(browser, url, width=width, path="/app/setup/")
     section = page.locator("#storefront-connections")
     sync_api.expect(section).to_contain_text("Outlet")
     sync_api.expect(section.locator("tbody tr").first).to_contain_text("The store's")
@@ -89,11 +80,7 @@ def test_the_owner_gives_a_second_storefront_its_own_friendbuy_merchant(live, in
 def test_the_loyalty_events_page_fits_the_screen(live, install_app, width):
     url, browser = live
     assert install_app().status_code == 302
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
-    page.goto(f"{url}/app/events/")
+    page = owner_app_page(browser, url, width=width, path="/app/events/")
     sync_api.expect(page.locator("h2").first).to_have_text("Events sent to Friendbuy")
     sync_api.expect(page.locator("table").first).to_contain_text("Event type")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -105,11 +92,7 @@ def test_the_loyalty_events_page_fits_the_screen(live, install_app, width):
 def test_the_loyalty_events_page_switches_product_reviews_on_and_says_why_they_are_off(live, install_app, width):
     url, browser = live
     assert install_app().status_code == 302
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
-    page.goto(f"{url}/app/events/")
+    page = owner_app_page(browser, url, width=width, path="/app/events/")
     page.check("input[name=reviews_enabled]")
     page.click("form button[type=submit] >> text=Save")
     sync_api.expect(page.locator("#reviews-status")).to_contain_text("Reviews approved since")
