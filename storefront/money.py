@@ -8,7 +8,7 @@ storefront.channels); `MoneyFormat.of(store)` reads them back, with "1,234.56 US
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -73,6 +73,10 @@ class MoneyFormat:
         if self.decimal_places:
             text += self.decimal_separator + fraction.ljust(self.decimal_places, "0")
         return sign + text
+
+    def count(self, value: Any) -> str:
+        """A whole number with the store's thousands separator ("12,345")."""
+        return replace(self, decimal_places=0).number(value)
 
     def format(self, amount: Any) -> str:
         """"$1,234.50", "1.234,50 €", or "1,234.50 USD" when the store has no symbol."""

@@ -55,4 +55,4 @@ def test_merchant_picks_a_channel_in_the_reports_and_downloads_its_csv(live, sup
     download = info.value
     assert download.suggested_filename.endswith(f"-channel{outlet['id']}.csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert sum(int(r["orders"]) for r in rows) == 2 and {r["channel"] for r in rows} == {str(outlet["id"])}
+    assert sum(int(r["Paid orders"]) for r in rows) == 2 and {r["Channel"] for r in rows} == {str(outlet["id"])}

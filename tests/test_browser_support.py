@@ -58,4 +58,4 @@ def test_merchant_sees_the_reports_chart_and_downloads_the_csv(live, support_sto
     download = info.value
     assert download.suggested_filename.endswith(".csv")
     content = Path(download.path()).read_text(encoding="utf-8")
-    assert content.splitlines()[0].startswith("period,orders,revenue,referred_orders")
+    assert content.splitlines()[0].startswith("Period start,Paid orders,Revenue,Referred orders")

@@ -92,7 +92,7 @@ def test_merchant_report_page_shows_an_svg_chart_and_exports_csv(client, install
     response = client.get("/app/reports/", {"start": "2026-01-01", "end": "2026-05-31", "format": "csv"})
     assert response["Content-Disposition"].startswith("attachment;")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["referred_orders"] for r in rows] == ["2", "1"] and rows[0]["currency"] == "USD"
+    assert [r["Referred orders"] for r in rows] == ["2", "1"] and rows[0]["Currency"] == "USD"
 
 
 def test_merchant_page_links_to_the_reports(client, installed_store, load_app):

@@ -171,15 +171,15 @@ def test_the_csv_honours_the_channel_and_names_it(client, installed_store, load_
     load_app()
     _seed(Builder(installed_store), rollup=False)
     everything = _csv(client.get("/app/reports/", {**DATES, "format": "csv"}))
-    assert [(r["orders"], r["referred_orders"], r["channel"]) for r in everything] == [("4", "3", "all"),
+    assert [(r["Paid orders"], r["Referred orders"], r["Channel"]) for r in everything] == [("4", "3", "all"),
                                                                                        ("1", "1", "all")]
-    assert everything[0]["reward_cost"] == "10.00"
+    assert everything[0]["Reward cost"] == "10.00"
     response = client.get("/app/reports/", {**DATES, "channel": "2", "format": "csv"})
     assert "-channel2.csv" in response["Content-Disposition"]
     outlet = _csv(response)
-    assert [(r["period"], r["orders"], r["referred_orders"], r["referred_revenue"], r["channel"]) for r in outlet] == [
-        ("2026-03-01", "2", "1", "30.0000", "2"), ("2026-04-01", "1", "1", "40.0000", "2")]
-    assert outlet[0]["reward_cost"] == outlet[0]["roi"] == "" and outlet[0]["currency"] == "USD"
+    assert [(r["Period start"], r["Paid orders"], r["Referred orders"], r["Referred revenue"], r["Channel"])
+            for r in outlet] == [("2026-03-01", "2", "1", "30.00", "2"), ("2026-04-01", "1", "1", "40.00", "2")]
+    assert outlet[0]["Reward cost"] == outlet[0]["ROI"] == "" and outlet[0]["Currency"] == "USD"
 
 
 @pytest.mark.parametrize("value", ["abc", "99", "-1", "1.5", "²", "2; DROP TABLE"])

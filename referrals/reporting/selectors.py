@@ -57,15 +57,17 @@ class Window:
 
 def report_window(*, months: int = 12, grain: str = "month", now: datetime | None = None,
                   start: date | None = None, end: date | None = None) -> Window:
-    """[start, end) covering the last `months` months up to now, or the given dates (end inclusive)."""
+    """[start, end) covering the last `months` months up to now (or up to `end` when only it is given), or the
+    given dates (end inclusive)."""
     now = now or timezone.now()
     grain = grain if grain in GRAINS else "month"
-    if start is None:
-        start_dt = (now - timedelta(days=31 * months)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    else:
-        start_dt = datetime(start.year, start.month, start.day, tzinfo=timezone.get_current_timezone())
     end_dt = now if end is None else datetime(end.year, end.month, end.day, tzinfo=timezone.get_current_timezone()
                                               ) + timedelta(days=1)
+    if start is None:
+        start_dt = (min(now, end_dt) - timedelta(days=31 * months)).replace(day=1, hour=0, minute=0, second=0,
+                                                                             microsecond=0)
+    else:
+        start_dt = datetime(start.year, start.month, start.day, tzinfo=timezone.get_current_timezone())
     return Window(start=start_dt, end=end_dt, grain=grain)
 
 
@@ -209,5 +211,26 @@ def report_channels(*, store_id: int) -> dict[int, str]:
     return dict(sorted(names.items()))
 
 
-CSV_COLUMNS = ["period", "orders", "revenue", "referred_orders", "referred_revenue", "new_customers",
-               "rewards_issued", "rewards_redeemed", "reward_cost", "redeemed_cost", "roi"]
+def channel_report(*, store_id: int, window: Window) -> list[dict]:
+    """Per storefront channel (named as in report_channels): paid orders, revenue, referred orders and revenue,
+    new customers in the window, the busiest channel first."""
+    names = report_channels(store_id=store_id)
+    rows = list(
+        ChannelDay.objects.filter(store_id=store_id, day__gte=window.start.date(), day__lt=_end_day(window))
+        .values("channel_id")
+        .annotate(**{name: Sum(name) for name in ORDER_SUMS})
+        .order_by("-referred_revenue", "-orders", "channel_id")
+    )
+    for r in rows:
+        r["name"] = names.get(r["channel_id"], f"Channel {r['channel_id']}")
+    return rows
+
+
+# The CSV's columns: (key in a period_report row, the header a spreadsheet shows). Money is written with two
+# decimals, the period as an ISO date (a spreadsheet reads and sorts it as a date).
+CSV_COLUMNS = [("period", "Period start"), ("orders", "Paid orders"), ("revenue", "Revenue"),
+               ("referred_orders", "Referred orders"), ("referred_revenue", "Referred revenue"),
+               ("new_customers", "New customers"), ("rewards_issued", "Rewards issued"),
+               ("rewards_redeemed", "Rewards redeemed"), ("reward_cost", "Reward cost"),
+               ("redeemed_cost", "Redeemed reward cost"), ("roi", "ROI")]
+CSV_MONEY = {"revenue", "referred_revenue", "reward_cost", "redeemed_cost"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,14 +19,17 @@ from django.views.decorators.http import require_GET
 
 from referrals.reporting import selectors as reporting
 from referrals.reporting.charts import bar_chart, line_chart
+from referrals.reporting.labels import period_label, period_tick
 from referrals.reporting.rollup import reports_refresh
 from storefront.models import Store
+from storefront.money import MoneyFormat
 from storefront.session import error_page, store_user_required
 
 # Report dates are bounded: a date outside these (or a window longer than MAX_REPORT_DAYS) is a 400,
 # not a datetime overflow deep in the query (?end=9999-12-31 used to be a 500).
 EARLIEST_REPORT_DATE = date(2000, 1, 1)
 MAX_REPORT_DAYS = 3 * 366 + 31
+CENT = Decimal("0.01")
 
 
 class BadReportParams(ValueError):
@@ -63,7 +67,7 @@ def window_from(params) -> reporting.Window:
         if value is not None and not EARLIEST_REPORT_DATE <= value <= latest:
             raise BadReportWindow(f"{name} must be between {EARLIEST_REPORT_DATE} and {latest}.")
     if start is not None and start > (end or latest):
-        raise BadReportWindow("start must not be after end.")
+        raise BadReportWindow(f"start must not be after end: {start} is after {end or latest}. Swap the two dates.")
     if start is not None and ((end or latest) - start).days > MAX_REPORT_DAYS:
         raise BadReportWindow(f"A report covers at most {MAX_REPORT_DAYS} days.")
     return reporting.report_window(
@@ -85,8 +89,20 @@ def channel_from(params, channels: dict[int, str]) -> int | None:
     return int(value)
 
 
-def _label(period: date, grain: str) -> str:
-    return period.strftime("%Y-%m") if grain == "month" else period.isoformat()
+def _filters(window: reporting.Window, channel_id: int | None) -> dict:
+    """The filter form's values for a report that could be shown."""
+    return {"grain": window.grain, "start": f"{window.start:%Y-%m-%d}", "end": f"{window.end:%Y-%m-%d}",
+            "channel": "" if channel_id is None else str(channel_id)}
+
+
+def _charts(*, store: Store, rows: list[dict], grain: str, width: int) -> dict:
+    money = MoneyFormat.of(store).format
+    ticks = [(period_tick(r["period"], grain), r) for r in rows]
+    return {
+        "revenue": bar_chart([(t, r["referred_revenue"]) for t, r in ticks], width=width, fmt=money,
+                             title=f"Referred revenue ({MoneyFormat.of(store).currency})"),
+        "orders": line_chart([(t, r["referred_orders"]) for t, r in ticks], width=width, title="Referred orders"),
+    }
 
 
 def report_context(*, store: Store, params) -> dict:
@@ -96,24 +112,35 @@ def report_context(*, store: Store, params) -> dict:
     channels = reporting.report_channels(store_id=store.pk)
     channel_id = channel_from(params, channels)
     rows = reporting.period_report(store_id=store.pk, window=window, channel_id=channel_id)
-    points = [(_label(r["period"], window.grain), r) for r in rows]
+    for r in rows:
+        r["label"] = period_label(r["period"], window.grain)
     return {
         "report_store": store, "window": window, "rows": rows, "totals": reporting.totals(rows),
         "channels": channels, "channel_id": channel_id, "channel_name": channels.get(channel_id, ""),
+        "window_label": f"{period_label(window.start.date(), 'day')} – {period_label(window.end.date(), 'day')}",
         "campaigns": reporting.campaign_report(store_id=store.pk, window=window),
+        "channel_rows": reporting.channel_report(store_id=store.pk, window=window) if len(channels) > 1 else [],
         "currencies": reporting.currency_report(store_id=store.pk, window=window, channel_id=channel_id),
         "funnel": reporting.funnel_report(store_id=store.pk, window=window),
-        "currency": store.default_currency,
-        "chart_revenue": bar_chart([(p, r["referred_revenue"]) for p, r in points],
-                                   title=f"Referred revenue ({store.default_currency})"),
-        "chart_orders": line_chart([(p, r["referred_orders"]) for p, r in points], title="Referred orders"),
-        "grains": list(reporting.GRAINS), "params": params,
+        "currency": MoneyFormat.of(store).currency,
+        "charts_wide": _charts(store=store, rows=rows, grain=window.grain, width=720),
+        "charts_narrow": _charts(store=store, rows=rows, grain=window.grain, width=360),
+        "grains": list(reporting.GRAINS), "params": params, "filters": _filters(window, channel_id),
     }
 
 
+def _csv_value(key: str, value) -> str:
+    if value is None:
+        return ""
+    if key in reporting.CSV_MONEY:
+        return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)}"
+    return f"{value:%Y-%m-%d}" if isinstance(value, date) else str(value)
+
+
 def report_csv(*, store: Store, params) -> HttpResponse:
-    """The period report as CSV: one row per period, with the currency and the channel (its id, or "all");
-    on one channel's rows the reward columns are empty (rewards are not split by channel)."""
+    """The period report as CSV: a header row of plain column names, one row per period (its first day as
+    YYYY-MM-DD, money with two decimals), with the currency and the channel (its id, or "all"); on one
+    channel's rows the reward columns are empty (rewards are not split by channel)."""
     window = window_from(params)
     reports_refresh(store_id=store.pk, window_start=window.start.date())
     channel_id = channel_from(params, reporting.report_channels(store_id=store.pk))
@@ -124,9 +151,9 @@ def report_csv(*, store: Store, params) -> HttpResponse:
     filename = f"referrals-{store.store_hash}-{window.start:%Y%m%d}-{window.end:%Y%m%d}{suffix}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow([*reporting.CSV_COLUMNS, "currency", "channel"])
+    writer.writerow([header for _, header in reporting.CSV_COLUMNS] + ["Currency", "Channel"])
     for r in rows:
-        writer.writerow([r.get(c) if r.get(c) is not None else "" for c in reporting.CSV_COLUMNS]
+        writer.writerow([_csv_value(key, r.get(key)) for key, _ in reporting.CSV_COLUMNS]
                         + [store.default_currency, channel])
     return response
 
@@ -142,7 +169,15 @@ def reports(request: HttpRequest) -> HttpResponse:
             return report_csv(store=request.store, params=request.GET)
         context = report_context(store=request.store, params=request.GET)
     except BadReportParams as exc:
-        return error_page(request, status=400, title=exc.title, message=str(exc))
+        if request.GET.get("format") == "csv":
+            return error_page(request, status=400, title=exc.title, message=str(exc))
+        # The page itself, with the filters as sent and the reason above them, so the merchant fixes the
+        # dates in place (never a report of zeros for dates that can't be shown).
+        return render(request, "referrals/reports.html", {
+            "store": request.store, "store_user": request.store_user, "report_error": exc,
+            "grains": list(reporting.GRAINS), "channels": reporting.report_channels(store_id=request.store.pk),
+            "filters": {key: request.GET.get(key, "")[:40] for key in ("grain", "start", "end", "channel")},
+        }, status=400)
     return render(request, "referrals/reports.html", {
         "store": request.store, "store_user": request.store_user, **context,
     })
