@@ -139,3 +139,23 @@ def test_a_store_with_two_channels_gets_a_table_by_channel(client, installed_sto
     rows = reporting.channel_report(store_id=installed_store.pk, window=reporting.report_window(
         start=date(2026, 1, 1), end=date(2026, 5, 31)))
     assert [(r["channel_id"], r["orders"], r["referred_orders"]) for r in rows] == [(1, 3, 2)]
+
+
+@pytest.mark.parametrize("grain, start, end, first, last, count", [
+    ("month", date(2026, 1, 15), date(2026, 5, 31), date(2026, 1, 1), date(2026, 5, 1), 5),
+    ("week", date(2026, 3, 4), date(2026, 3, 31), date(2026, 3, 2), date(2026, 3, 30), 5),
+    ("day", date(2026, 3, 4), date(2026, 3, 10), date(2026, 3, 4), date(2026, 3, 10), 7),
+])
+def test_the_chart_axis_has_every_period_of_the_window(grain, start, end, first, last, count):
+    starts = reporting.period_starts(window=reporting.report_window(grain=grain, start=start, end=end))
+    assert (starts[0], starts[-1], len(starts)) == (first, last, count)
+
+
+def test_a_month_without_orders_is_a_zero_bar_not_a_gap(client, installed_store, load_app):
+    load_app()
+    _big_month(installed_store)
+    body = client.get("/app/reports/", DATES).content.decode()
+    wide = body[body.index('class="charts charts-wide"'):body.index('class="charts charts-narrow"')]
+    revenue = wide[:wide.index("</svg>")]
+    assert re.findall(r"<title>(\w+) 2026: ", revenue) == ["Jan", "Feb", "Mar", "Apr", "May"]
+    assert "<title>Apr 2026: $0.00</title>" in revenue

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 GRID_LINES = 4
-PAD_TOP, PAD_BOTTOM, PAD_RIGHT = 24, 30, 16
+PAD_TOP, PAD_BOTTOM, PAD_RIGHT = 36, 30, 16
 FONT = 12
 AXIS_COLOR, GRID_COLOR, TEXT_COLOR = "#b4bad1", "#e4e6ef", "#5e637a"
 

@@ -142,6 +142,21 @@ def period_report(*, store_id: int, window: Window, channel_id: int | None = Non
     return rows
 
 
+def period_starts(*, window: Window) -> list[date]:
+    """The first day of every day/week (Monday)/month the window touches, in order: the charts' x-axis, so a
+    period without orders is a zero, not a gap the axis closes up."""
+    first, last = window.start.date(), _end_day(window) - timedelta(days=1)
+    if window.grain == "month":
+        current, starts = first.replace(day=1), []
+        while current <= last:
+            starts.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return starts
+    step = 7 if window.grain == "week" else 1
+    current = first - timedelta(days=first.weekday()) if window.grain == "week" else first
+    return [current + timedelta(days=step * i) for i in range((last - current).days // step + 1)]
+
+
 def totals(rows: list[dict]) -> dict:
     """The rows' sums and ROI; a figure every row leaves None (rewards on one channel's rows) stays None."""
     total = {}

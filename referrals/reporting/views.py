@@ -95,9 +95,12 @@ def _filters(window: reporting.Window, channel_id: int | None) -> dict:
             "channel": "" if channel_id is None else str(channel_id)}
 
 
-def _charts(*, store: Store, rows: list[dict], grain: str, width: int) -> dict:
-    money = MoneyFormat.of(store).format
-    ticks = [(period_tick(r["period"], grain), r) for r in rows]
+def _charts(*, store: Store, rows: list[dict], window: reporting.Window, width: int) -> dict:
+    """The revenue and orders charts over every period of the window (a period without orders shows as 0)."""
+    money, grain = MoneyFormat.of(store).format, window.grain
+    by_period = {r["period"]: r for r in rows}
+    empty = {"referred_revenue": Decimal(0), "referred_orders": 0}
+    ticks = [(period_tick(p, grain), by_period.get(p, empty)) for p in reporting.period_starts(window=window)]
     return {
         "revenue": bar_chart([(t, r["referred_revenue"]) for t, r in ticks], width=width, fmt=money,
                              title=f"Referred revenue ({MoneyFormat.of(store).currency})"),
@@ -123,8 +126,8 @@ def report_context(*, store: Store, params) -> dict:
         "currencies": reporting.currency_report(store_id=store.pk, window=window, channel_id=channel_id),
         "funnel": reporting.funnel_report(store_id=store.pk, window=window),
         "currency": MoneyFormat.of(store).currency,
-        "charts_wide": _charts(store=store, rows=rows, grain=window.grain, width=720),
-        "charts_narrow": _charts(store=store, rows=rows, grain=window.grain, width=360),
+        "charts_wide": _charts(store=store, rows=rows, window=window, width=720),
+        "charts_narrow": _charts(store=store, rows=rows, window=window, width=360),
         "grains": list(reporting.GRAINS), "params": params, "filters": _filters(window, channel_id),
     }
 
