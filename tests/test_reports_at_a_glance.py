@@ -159,3 +159,10 @@ def test_a_month_without_orders_is_a_zero_bar_not_a_gap(client, installed_store,
     revenue = wide[:wide.index("</svg>")]
     assert re.findall(r"<title>(\w+) 2026: ", revenue) == ["Jan", "Feb", "Mar", "Apr", "May"]
     assert "<title>Apr 2026: $0.00</title>" in revenue
+
+
+def test_the_line_chart_writes_each_value_above_its_dot_when_they_fit():
+    few = line_chart([(f"{month} 2026", month * 1000) for month in range(1, 6)], title="Referred orders")
+    assert re.findall(r'class="value"[^>]*>([^<]+)<', few) == ["1,000", "2,000", "3,000", "4,000", "5,000"]
+    many = line_chart([(str(day), day) for day in range(1, 91)], title="Referred orders", width=360)
+    assert 'class="value"' not in many

@@ -1,8 +1,8 @@
 """Server-side SVG charts for the reports: no JavaScript, no CDN, just escaped markup.
 
 Each chart has a y-axis with gridlines at round values, each labelled (money in the store's format through
-`fmt`), x labels that stay inside the drawing (the last one is anchored to its end), and every value in a
-tooltip. `width` sets the drawing's own size: the reports render a wide chart and a narrow one for phones, so
+`fmt`), x labels that stay inside the drawing (the last one is anchored to its end), every value in a
+tooltip, and on the line chart each value written above its dot when they all fit. `width` sets the drawing's own size: the reports render a wide chart and a narrow one for phones, so
 the text stays legible instead of being scaled down to a few pixels.
 """
 
@@ -130,9 +130,14 @@ def line_chart(points: list[tuple[str, object]], *, title: str, width: int = 720
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(f'<polyline class="line" points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         shown = _labelled(len(points), most)
+        # Each dot's value written above it when every one fits (short counts, a slot of 28 px or more).
+        values_fit = step >= max(28, max(len(fmt(v)) for _, v in points) * FONT * 0.62 + 6)
         for i, ((x, y), (label, value)) in enumerate(zip(coords, points, strict=True)):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>{escape(label)}: '
                          f'{escape(fmt(value))}</title></circle>')
+            if values_fit:
+                parts.append(f'<text class="value" x="{x:.1f}" y="{y - 7:.1f}" font-size="{FONT - 1}" '
+                             f'text-anchor="middle" fill="#313440">{escape(fmt(value))}</text>')
             if i in shown:
                 parts.append(_x_label(x=x, label=label, index=i, count=len(points), height=height, width=width))
     parts.append("</svg>")
