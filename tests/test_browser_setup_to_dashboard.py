@@ -11,12 +11,10 @@ from playwright import sync_api
 from coupons.services import coupon_template_default
 from referrals.merchant.setup import setup_status
 from sandbox.bigcommerce import world as bc_world
-from sandbox.bigcommerce.tokens import signed_payload_jwt
 from sandbox.friendbuy import world as fb_world
 from storefront.models import Store
 from storefront.selectors import store_public_urls
-from tests.fixtures_browser import BROWSER, SCREENSHOTS
-from tests.fixtures_install import OWNER_EMAIL, OWNER_ID
+from tests.fixtures_browser import BROWSER, SCREENSHOTS, owner_app_page
 
 pytestmark = BROWSER
 
@@ -36,10 +34,7 @@ def test_a_fresh_install_reaches_all_set_and_the_dashboard_then_changes_the_rewa
     url, browser = live
     assert install_app().status_code == 302
     store = Store.objects.get(store_hash="abc123")
-    token = signed_payload_jwt(store_hash="abc123", user_id=OWNER_ID, user_email=OWNER_EMAIL,
-                               owner_id=OWNER_ID, owner_email=OWNER_EMAIL)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/bigcommerce/load?signed_payload_jwt={token}")
+    page = owner_app_page(browser, url, width=width)
     sync_api.expect(page.locator("h1")).to_have_text("Set up referrals")
 
     # Step 1 (and 2, the scripts it installs): the merchant connects Friendbuy in the form.
