@@ -130,7 +130,7 @@ def test_attention_lists_reviews_dead_letters_inactive_hooks_and_low_pools_with_
     assert items["webhooks"].url == "/app/setup/#step-webhooks" and items["webhooks"].in_app
     assert "store/order/created" in items["webhooks"].detail
     assert items["reviews"].title == "1 referral waits for a fraud review"
-    assert items["reviews"].url == f"/admin/fraud/assessment/queue/?store={store.pk}"
+    assert items["reviews"].url == "/app/support/reviews/" and items["reviews"].in_app  # the store's own queue
     assert items["outbox"].url == f"/admin/referrals/outboxevent/?state__exact=dead&store__id__exact={store.pk}"
     assert "0 codes are left" in items[f"pool-{pool.pk}"].detail
     assert items[f"pool-{pool.pk}"].url == f"/admin/coupons/codepool/?store__id__exact={store.pk}"

@@ -313,7 +313,7 @@ def dashboard_attention(*, store: Store, setup: SetupStatus | None = None) -> li
         items.append(AttentionItem(
             "reviews", "warning", f"{_plural(held, 'referral waits', 'referrals wait')} for a fraud review",
             "Held rewards are not given until someone approves them in the review queue.",
-            _admin("admin:fraud_assessment_queue", f"store={store.pk}"), "Open the review queue", False))
+            reverse("app-support-reviews"), "Open the review queue", True))
     dead = OutboxEvent.objects.filter(store=store, state=OutboxEvent.State.DEAD).count()
     if dead:
         items.append(AttentionItem(
