@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import IntegrityError, transaction
-
 from referrals.models import CustomerOrderHistory
 from referrals.orders import selectors
 from referrals.orders.identity import friendbuy_customer_id, normalize_email
@@ -34,6 +32,8 @@ logger = logging.getLogger(__name__)
 COUNTING_STATUSES = selectors.PAID_STATUSES | selectors.ONCE_PAID_STATUSES
 # Oldest first, so the first page nearly always holds the answer; a short page costs less than 250 orders.
 LOOKUP_PAGE = 20
+# What one lookup answers; every write of a row sets all of them.
+_ANSWER_FIELDS = ("source", "asked_for_order_id", "earlier_order_id", "error")
 
 
 def _local_earlier_order(*, store: Store, customer_id: int, normalized_email: str, order_id: int) -> int | None:
@@ -61,12 +61,18 @@ def bigcommerce_earlier_order(*, client: BigCommerceClient, order_id: int, custo
 
 
 def _save(*, store: Store, key: str, **fields) -> CustomerOrderHistory:
-    # Two orders of one new customer synced at once both ask; the constraint keeps one row.
-    try:
-        with transaction.atomic():
-            row, _ = CustomerOrderHistory.objects.update_or_create(store=store, customer_key=key, defaults=fields)
-    except IntegrityError:
-        row = CustomerOrderHistory.objects.get(store=store, customer_key=key)
+    """Write the customer's answer in one statement: INSERT … ON CONFLICT (store, customer_key) DO UPDATE.
+
+    Two orders of one new customer synced at once both ask; the constraint keeps one row and the later
+    answer wins, as update_or_create did, without its lock-read, savepoints and transaction.
+    """
+    row = CustomerOrderHistory(store=store, customer_key=key, **fields)
+    CustomerOrderHistory.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["store", "customer_key"],
+        update_fields=[*_ANSWER_FIELDS, "checked_at"],
+    )
     return row
 
 

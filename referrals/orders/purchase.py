@@ -8,6 +8,7 @@ from fraud.normalise import email_domain, is_disposable_domain
 from referrals.attribution.services import AttributionInfo, is_captured_friend_coupon, is_friend_code
 from referrals.models import (
     CustomerIdentity,
+    CustomerOrderHistory,
     OrderSnapshot,
     StoreSettings,
 )
@@ -81,10 +82,14 @@ def purchase_payload(
     identity: CustomerIdentity | None,
     attribution: AttributionInfo | None,
     amount_field: str,
+    history: CustomerOrderHistory | None = None,
 ) -> dict:
-    """The POST /v1/event/purchase body for an order (reference friendbuy §2.5.1), JSON-ready."""
+    """The POST /v1/event/purchase body for an order (reference friendbuy §2.5.1), JSON-ready.
+
+    `history`: the customer's CustomerOrderHistory row when the caller holds it (see is_new_customer).
+    """
     codes = snapshot.coupon_codes or []
-    new_customer = selectors.is_new_customer(snapshot=snapshot)
+    new_customer = selectors.is_new_customer(snapshot=snapshot, history=history)
     referral = next(
         (c for c in codes if coupon_is_referral_code(snapshot.store, c, attribution=attribution)), None
     )

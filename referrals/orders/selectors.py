@@ -65,26 +65,37 @@ def _earlier_local_paid_order_exists(snapshot: OrderSnapshot) -> bool:
     )
 
 
-def is_new_customer(*, snapshot: OrderSnapshot) -> NewCustomer:
+def is_new_customer(*, snapshot: OrderSnapshot, history: CustomerOrderHistory | None = None) -> NewCustomer:
     """No earlier paid order of this customer: neither in our snapshots (same BigCommerce customer id or
     normalised email) nor in BigCommerce's order list as remembered in CustomerOrderHistory
     (referrals.orders.customer_history asks it once per customer, before the purchase is built).
 
     `guessed` when our snapshots say new and BigCommerce's answer is missing (its lookup failed, or was
     never made: a guest without an email).
+
+    `history`: the customer's row when the caller already holds it (order_sync has just ensured it);
+    None reads it. A row that names an earlier order answers "returning" without asking our snapshots,
+    which could only say the same.
     """
     if not (snapshot.customer_id or snapshot.normalized_email):
         return NewCustomer(True, guessed=True)
-    if _earlier_local_paid_order_exists(snapshot):
-        return NewCustomer(False)
     key = friendbuy_customer_id(
         store_hash=snapshot.store.store_hash, bc_customer_id=snapshot.customer_id or None, email=snapshot.email
     )
-    row = CustomerOrderHistory.objects.filter(store_id=snapshot.store_id, customer_key=key).first()
+    row = history if history is not None and history.customer_key == key else None
+    if row is not None and row.answered and _names_earlier_order(row, snapshot):
+        return NewCustomer(False)
+    if _earlier_local_paid_order_exists(snapshot):
+        return NewCustomer(False)
+    if row is None:
+        row = CustomerOrderHistory.objects.filter(store_id=snapshot.store_id, customer_key=key).first()
     if row is None or not row.answered:
         return NewCustomer(True, guessed=True)
-    earlier = row.earlier_order_id
-    return NewCustomer(earlier is None or earlier >= snapshot.bc_order_id)
+    return NewCustomer(not _names_earlier_order(row, snapshot))
+
+
+def _names_earlier_order(row: CustomerOrderHistory, snapshot: OrderSnapshot) -> bool:
+    return row.earlier_order_id is not None and row.earlier_order_id < snapshot.bc_order_id
 
 
 def purchase_event_for(*, store, bc_order_id: int) -> OutboxEvent | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from referrals.attribution.services import AttributionInfo, attribution_for_order
 from referrals.models import (
     CustomerIdentity,
+    CustomerOrderHistory,
     FriendbuyConnection,
     OrderEvent,
     OrderSnapshot,
@@ -175,19 +176,26 @@ def _ensure_purchase(
     identity: CustomerIdentity | None,
     attribution: AttributionInfo | None,
     *,
+    created: bool,
+    history: CustomerOrderHistory | None,
     history_until: datetime | None = None,
 ) -> OutboxEvent | None:
     """Owe Friendbuy the purchase of an order that was paid and is not voided; once per order.
 
     `history_until`: an order first paid before it is past history (a backfill): it is marked
     `is_history` and never sent, now or by a later webhook or reconciliation.
+
+    `created`: this transaction inserted the snapshot, so no purchase of the order can have been
+    enqueued before (snapshots are never deleted) and the look-up is skipped; the outbox's unique
+    (store, kind, natural_key) stays the backstop that keeps it once. `history`: the customer's
+    CustomerOrderHistory row order_sync has just ensured, if any (isNewCustomer).
     """
     if snapshot.first_paid_at is None or snapshot.status_id in selectors.VOIDED_STATUSES:
         return None
     if snapshot.erased_at is not None or snapshot.is_history:
         return None
     key = f"purchase:{snapshot.bc_order_id}"
-    if OutboxEvent.objects.filter(
+    if not created and OutboxEvent.objects.filter(
         store_id=snapshot.store_id, kind=OutboxEvent.Kind.PURCHASE, natural_key=key
     ).exists():
         return None
@@ -208,7 +216,11 @@ def _ensure_purchase(
         # The order's channel (from its document): a storefront with its own Friendbuy merchant gets it.
         channel_id=snapshot.channel_id,
         payload=purchase_payload(
-            snapshot=snapshot, identity=identity, attribution=attribution, amount_field=amount_field
+            snapshot=snapshot,
+            identity=identity,
+            attribution=attribution,
+            amount_field=amount_field,
+            history=history,
         ),
     )
     return event
@@ -344,9 +356,10 @@ def order_sync(
         customer_id=int(raw.get("customer_id") or 0) or None,
         email=email or None,
     )
+    history = None
     if history_until is None or (docs.transactions is not None and paid_at_from(docs.transactions) >= history_until):
         # Outside the snapshot's transaction: the one BigCommerce call a new customer may cost holds no lock.
-        customer_history_ensure(store=store, client=client, order=raw)
+        history = customer_history_ensure(store=store, client=client, order=raw)
     in_sync = documents_in_sync.set((store.pk, order_id, docs))
     try:
         return _save_sync(
@@ -356,6 +369,7 @@ def order_sync(
             attribution,
             seen=existing is not None,
             delivery=delivery,
+            history=history,
             history_until=history_until,
         )
     finally:
@@ -370,6 +384,7 @@ def _save_sync(
     *,
     seen: bool,
     delivery: WebhookDelivery | None,
+    history: CustomerOrderHistory | None = None,
     history_until: datetime | None = None,
 ) -> OrderSnapshot:
     """order_sync's writes, in one transaction; the subscribers run as it commits."""
@@ -391,5 +406,12 @@ def _save_sync(
         drafts = _record_changes(snapshot, created=created, previous_status=previous_status, docs=docs)
         snapshot.save()
         _save_events(snapshot, drafts, created=created, delivery=delivery)
-        _ensure_purchase(snapshot, identity or snapshot.identity, attribution, history_until=history_until)
+        _ensure_purchase(
+            snapshot,
+            identity or snapshot.identity,
+            attribution,
+            created=created,
+            history=history,
+            history_until=history_until,
+        )
     return snapshot
