@@ -83,6 +83,9 @@ def accepted_referral_link_q(*, order_cart, order_customer) -> Q:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+# attribution_for_order's `link` when the caller has not looked it up.
+_UNKNOWN = object()
+
 
 def _connection(store) -> FriendbuyConnection | None:
     return FriendbuyConnection.objects.filter(store=store).first()
@@ -252,17 +255,27 @@ def shopper_identify(*, store, customer_id: int, email: str) -> tuple[str, str]:
 def order_link_for(
     *, store, order_id: int, cart_id: str | None, customer_id: int | None
 ) -> OrderAttributionLink | None:
-    """The order's believed link: an accepted referral first (latest capture), else the latest believed one."""
-    believed = (
+    """The order's believed link: an accepted referral first (latest capture), else the latest believed one.
+
+    One query for the order's believed links (a handful: one per reporting device), judged here as
+    accepted_referral_link_q judges them in SQL, instead of one query per preference.
+    """
+    believed = list(
         OrderAttributionLink.objects.filter(store=store, bc_order_id=order_id)
         .filter(link_proves_order_q(order_cart=cart_id or None, order_customer=customer_id or None))
         .select_related("capture")
+        .order_by("-created_at", "-id")
     )
-    accepted = accepted_referral_link_q(order_cart=cart_id or None, order_customer=customer_id or None)
-    return (
-        believed.filter(accepted).order_by("-capture__created_at", "-capture_id").first()
-        or believed.order_by("-created_at", "-id").first()
-    )
+    accepted = [link for link in believed if _is_accepted_referral(link)]
+    if accepted:
+        return max(accepted, key=lambda link: (link.capture.created_at, link.capture_id))
+    return believed[0] if believed else None
+
+
+def _is_accepted_referral(link: OrderAttributionLink) -> bool:
+    """accepted_referral_link_q's capture half, for a link already known to prove its order."""
+    capture = link.capture
+    return capture is not None and capture.signature_valid and not capture.is_self_referral
 
 
 def accepted_referral_links(*, store_id: int, order_ids=None) -> QuerySet[OrderAttributionLink]:
@@ -278,12 +291,22 @@ def accepted_referral_links(*, store_id: int, order_ids=None) -> QuerySet[OrderA
 
 
 def attribution_for_order(
-    *, store, order_id: int, cart_id: str | None, customer_id: int | None, email: str | None
+    *,
+    store,
+    order_id: int,
+    cart_id: str | None,
+    customer_id: int | None,
+    email: str | None,
+    link: OrderAttributionLink | object | None = _UNKNOWN,
 ) -> AttributionInfo | None:
     """The attribution for an order: its believed link's capture, else the latest trusted capture of the
-    order's cart, customer id or email. A link counts only when it proves the order (link_proves_order_q)."""
+    order's cart, customer id or email. A link counts only when it proves the order (link_proves_order_q).
+
+    `link`: the order's believed link (order_link_for) when the caller already looked it up (None: it has
+    none); left out, it is looked up here."""
     candidates = _trusted_captures(store)
-    link = order_link_for(store=store, order_id=order_id, cart_id=cart_id, customer_id=customer_id)
+    if link is _UNKNOWN:
+        link = order_link_for(store=store, order_id=order_id, cart_id=cart_id, customer_id=customer_id)
     capture = link.capture if link is not None else None  # chosen from the trusted captures when linked
     if capture is None and cart_id:
         capture = _latest(candidates.filter(cart_id=str(cart_id)))

@@ -10,7 +10,8 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from referrals.attribution.services import AttributionInfo, attribution_for_order
+from referrals.attribution.in_sync import link_kept
+from referrals.attribution.services import AttributionInfo, attribution_for_order, order_link_for
 from referrals.models import (
     CustomerIdentity,
     CustomerOrderHistory,
@@ -349,12 +350,12 @@ def order_sync(
         return None
     raw = docs.order
     email = str((raw.get("billing_address") or {}).get("email") or "")
+    cart_id = raw.get("cart_id") or None
+    customer_id = int(raw.get("customer_id") or 0) or None
+    # Looked up once: attribution uses it now, the fraud assessment as the snapshot commits (in_sync).
+    link = order_link_for(store=store, order_id=order_id, cart_id=cart_id, customer_id=customer_id)
     attribution = attribution_for_order(
-        store=store,
-        order_id=order_id,
-        cart_id=raw.get("cart_id") or None,
-        customer_id=int(raw.get("customer_id") or 0) or None,
-        email=email or None,
+        store=store, order_id=order_id, cart_id=cart_id, customer_id=customer_id, email=email or None, link=link
     )
     history = None
     if history_until is None or (docs.transactions is not None and paid_at_from(docs.transactions) >= history_until):
@@ -362,16 +363,17 @@ def order_sync(
         history = customer_history_ensure(store=store, client=client, order=raw)
     in_sync = documents_in_sync.set((store.pk, order_id, docs))
     try:
-        return _save_sync(
-            store,
-            order_id,
-            docs,
-            attribution,
-            seen=existing is not None,
-            delivery=delivery,
-            history=history,
-            history_until=history_until,
-        )
+        with link_kept(store_id=store.pk, order_id=order_id, cart_id=cart_id, customer_id=customer_id, link=link):
+            return _save_sync(
+                store,
+                order_id,
+                docs,
+                attribution,
+                seen=existing is not None,
+                delivery=delivery,
+                history=history,
+                history_until=history_until,
+            )
     finally:
         documents_in_sync.reset(in_sync)
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from fraud import normalise
 from fraud.subjects import Person
+from referrals.attribution.in_sync import link_just_found
 from referrals.attribution.services import order_link_for
 from referrals.models import (
     AttributionCapture,
@@ -23,6 +24,11 @@ def _addresses(addresses) -> tuple[tuple[str, ...], str]:
 
 
 def attribution_link_of(snapshot: OrderSnapshot) -> OrderAttributionLink | None:
+    """The order's believed link; the one its running sync just looked up, when there is one."""
+    known, link = link_just_found(store_id=snapshot.store_id, order_id=snapshot.bc_order_id,
+                                  cart_id=snapshot.cart_id, customer_id=snapshot.customer_id)
+    if known:
+        return link
     return order_link_for(store=snapshot.store, order_id=snapshot.bc_order_id, cart_id=snapshot.cart_id,
                           customer_id=snapshot.customer_id)
 
