@@ -75,8 +75,12 @@ def _order_documents(snapshot: OrderSnapshot) -> tuple[dict | None, list | None]
     return billing, transactions
 
 
-def conversion_assess(*, snapshot: OrderSnapshot) -> Assessment | None:
-    """Record a paid order's signals; assess it when a referral led to it; mirror the decision."""
+def conversion_assess(*, snapshot: OrderSnapshot, known_new: bool = False) -> Assessment | None:
+    """Record a paid order's signals; assess it when a referral led to it; mirror the decision.
+
+    `known_new`: the caller is the order's paid event, which the unique (order, key) lets be recorded
+    once, so no signals of this order exist yet and signals_record skips its check.
+    """
     # One lookup of the order's attribution link serves both the referral and the person.
     link = attribution_link_of(snapshot)
     referral = _referral_of(snapshot, link=link)
@@ -85,7 +89,7 @@ def conversion_assess(*, snapshot: OrderSnapshot) -> Assessment | None:
     who = person_for_order(snapshot=snapshot, billing=billing, transactions=transactions, link=link)
     signals_record(store_id=store.pk, subject_kind="order", subject_id=str(snapshot.bc_order_id), person=who,
                    codes=tuple(normalise.code_key(str(c)) for c in snapshot.coupon_codes or []),
-                   at=snapshot.first_paid_at)
+                   at=snapshot.first_paid_at, known_new=known_new)
     if referral is None:
         return None
     advocate = advocate_person(store=store, customer_id=referral["advocate_customer_id"],
@@ -192,4 +196,4 @@ def _on_order_event(sender, event: OrderEvent, **kwargs) -> None:
         return
     snapshot = OrderSnapshot.objects.select_related("store", "identity").filter(pk=event.order_id).first()
     if snapshot is not None:
-        screen_safely(conversion_assess, snapshot=snapshot)
+        screen_safely(conversion_assess, snapshot=snapshot, known_new=True)
