@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from storefront.money import MoneyFormat
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "JPY": "¥"}
 
 
 def money(amount, currency: str) -> str:
-    """'$30.00', '€12.50', '300.00 SEK' — an amount in its own currency, two decimals, grouped."""
+    """'$30.00', '€12.50', '300.00 SEK' — an amount in its own currency (an order's or a reward's, which need
+    not be the store's), written by the store money formatter with that currency's symbol."""
+    code = (currency or "").upper()
     try:
-        value = Decimal(amount or 0).quantize(Decimal("0.01"))
-    except (InvalidOperation, TypeError, ValueError):
+        Decimal(str(amount if amount is not None else 0))
+    except InvalidOperation:
         return f"{amount} {currency or ''}".strip()
-    symbol = CURRENCY_SYMBOLS.get((currency or "").upper())
-    return f"{symbol}{value:,}" if symbol else f"{value:,} {currency or ''}".strip()
+    return MoneyFormat(currency=code, symbol=CURRENCY_SYMBOLS.get(code, "")).format(amount).strip()
 
 
 def readable_fields(value, *, limit: int = 6) -> str:
